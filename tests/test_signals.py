@@ -1,0 +1,74 @@
+"""The noise generators: shapes, ranges, seeding and, above all, their spectral slopes."""
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from yamnet_lesson import signals
+from yamnet_lesson._validation import LessonError
+
+FS = signals.SAMPLE_RATE
+
+
+def slope_db_per_decade(audio: np.ndarray, f_lo: float, f_hi: float) -> tuple[float, np.ndarray]:
+    """Least-squares slope of the mean Welch PSD (dB) against log10(f), and the residuals."""
+    freqs, psd = scipy.signal.welch(audio, fs=FS, nperseg=4096, axis=0)
+    band = (freqs >= f_lo) & (freqs <= f_hi)
+    x, y = np.log10(freqs[band]), 10 * np.log10(psd[band].mean(axis=1))
+    slope, intercept = np.polyfit(x, y, 1)
+    return slope, y - (slope * x + intercept)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return signals.noise_dataset(seed=0)
+
+
+@pytest.mark.parametrize(("color", "expected"), [("white", 0.0), ("pink", -10.0), ("brown", -20.0)])
+def test_spectral_slopes(dataset, color, expected):
+    audio, labels = dataset
+    slope, _ = slope_db_per_decade(audio[:, labels == color], 100.0, 5_000.0)
+    assert slope == pytest.approx(expected, abs=2.0)
+
+
+def test_pink_noise_follows_one_over_f_within_1_5_db():
+    audio = signals.pink_noise(FS * 4, 50, seed=3)
+    slope, residuals = slope_db_per_decade(audio, 50.0, 7_000.0)
+    assert slope == pytest.approx(-10.0, abs=0.5)
+    # the PSD of the average stays within 1.5 dB of the -10 dB/decade line
+    assert np.max(np.abs(residuals)) < 1.5
+
+
+def test_reference_shapes_labels_and_ranges(dataset):
+    audio, labels = dataset
+    assert audio.shape == (15_680, 300) and audio.dtype == np.float32
+    assert list(labels[[0, 100, 200]]) == ["white", "brown", "pink"]
+    assert np.all(np.abs(audio) <= 1.0)
+    white, brown, pink = (audio[:, labels == c] for c in signals.NOISE_COLORS)
+    assert white.min() >= -1 and white.max() <= 1 and white.std() == pytest.approx(1 / 3**0.5, 0.02)
+    # brown: normalised by the peak of the whole set, so exactly one set-wide peak of 1
+    assert np.max(np.abs(brown)) == pytest.approx(1.0)
+    assert np.max(np.abs(brown), axis=0).min() < 0.9
+    # pink: every column independently reaches its own peak of 1
+    np.testing.assert_allclose(np.max(np.abs(pink), axis=0), 1.0, rtol=1e-6)
+
+
+def test_brown_noise_is_filtered_white_noise_with_the_same_seed():
+    white = signals.white_noise(1000, 3, seed=7).astype(np.float64)
+    brown = signals.brown_noise(1000, 3, seed=7)
+    expected = scipy.signal.lfilter([1], [1, -0.999], white, axis=0)
+    np.testing.assert_allclose(brown, expected / np.abs(expected).max(), atol=1e-6)
+
+
+def test_seeded_and_independent_columns():
+    a = signals.pink_noise(4000, 4, seed=1)
+    np.testing.assert_array_equal(a, signals.pink_noise(4000, 4, seed=1))
+    assert not np.array_equal(a, signals.pink_noise(4000, 4, seed=2))
+    correlation = np.corrcoef(a.T)[np.triu_indices(4, 1)]
+    assert np.max(np.abs(correlation)) < 0.3
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "10", True])
+def test_bad_sizes_are_refused_clearly(bad):
+    with pytest.raises(LessonError, match="n_samples"):
+        signals.white_noise(bad, 2)

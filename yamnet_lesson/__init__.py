@@ -1,0 +1,43 @@
+"""yamnet_lesson: helpers for the lesson "Transfer learning with pretrained audio networks".
+
+The notebooks import this package so that each of them reads as a lesson and
+not as a pile of code.  Every helper is a plain function on NumPy arrays:
+
+* :mod:`yamnet_lesson.signals`  -- white, brown and pink noise;
+* :mod:`yamnet_lesson.features` -- the log-mel spectrogram YAMNet was trained on;
+* :mod:`yamnet_lesson.yamnet`   -- Google's YAMNet with its official weights;
+* :mod:`yamnet_lesson.training` -- swap YAMNet's output layer and fine-tune it.
+
+TensorFlow takes seconds to import, so the modules that need it are imported
+only when one of their functions is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's log lines out of notebooks
+
+from . import features, signals  # noqa: E402
+from ._validation import LessonError  # noqa: E402
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use)
+_LAZY = {
+    "build_yamnet": "yamnet",
+    "load_yamnet": "yamnet",
+    "fine_tune": "training",
+    "split_reference": "training",
+}
+
+__all__ = ["LessonError", "features", "signals", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'yamnet_lesson' has no attribute {name!r}")

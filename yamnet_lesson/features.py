@@ -1,0 +1,163 @@
+"""Log-mel spectrograms exactly as YAMNet was trained on them.
+
+YAMNet does not listen to raw samples: it looks at a picture of the sound, a
+log-mel spectrogram.  To reuse its knowledge we must draw that picture the way
+Google did when training it:
+
+========================  ==========================================
+sample rate               16 kHz (other rates are resampled first)
+window                    25 ms = 400 samples, periodic Hann
+hop                       10 ms = 160 samples
+FFT                       512 points, magnitude (not power)
+mel bands                 64, from 125 Hz to 7,500 Hz (HTK mel scale,
+                          triangles not normalised)
+log                       ``log(mel + 0.001)`` (natural log; the offset
+                          avoids log(0) in silence)
+patch                     96 frames x 64 bands = 0.96 s
+========================  ==========================================
+
+A 0.98 s signal at 16 kHz (15,680 samples) gives exactly 96 frames: one patch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import librosa
+import numpy as np
+
+from ._validation import LessonError, check_audio, check_int
+
+__all__ = [
+    "FMAX",
+    "FMIN",
+    "HOP_SAMPLES",
+    "LOG_OFFSET",
+    "N_FFT",
+    "N_MELS",
+    "PATCH_FRAMES",
+    "PATCH_HOP_FRAMES",
+    "PATCH_SAMPLES",
+    "PATCH_HOP_SAMPLES",
+    "SAMPLE_RATE",
+    "WINDOW_SAMPLES",
+    "log_mel_spectrogram",
+    "mel_filter_bank",
+    "pad_for_patches",
+    "patches",
+    "resample",
+    "waveform_to_patches",
+]
+
+SAMPLE_RATE = 16_000  # Hz
+WINDOW_SAMPLES = 400  # 25 ms
+HOP_SAMPLES = 160  # 10 ms
+N_FFT = 512
+N_MELS = 64
+FMIN = 125.0  # Hz
+FMAX = 7_500.0  # Hz
+LOG_OFFSET = 0.001
+PATCH_FRAMES = 96  # 0.96 s of frames per patch
+PATCH_HOP_FRAMES = 48  # patches start every 0.48 s
+PATCH_SAMPLES = WINDOW_SAMPLES + (PATCH_FRAMES - 1) * HOP_SAMPLES  # 15,600 = 0.975 s
+PATCH_HOP_SAMPLES = PATCH_HOP_FRAMES * HOP_SAMPLES  # 7,680 = 0.48 s
+
+# librosa frames at n_fft (512) and centres the 400-sample window inside each
+# frame; padding the signal by 56 samples on both sides makes frame i start
+# its window at sample 160 * i, exactly where TensorFlow's 400-sample frames are.
+_FRAME_PAD = (N_FFT - WINDOW_SAMPLES) // 2
+
+
+@lru_cache(maxsize=1)
+def mel_filter_bank() -> np.ndarray:
+    """YAMNet's mel filter bank, shape ``(64, 257)``: mel band x FFT bin, float32."""
+    bank = librosa.filters.mel(
+        sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX, htk=True, norm=None
+    )
+    return bank.astype(np.float32)
+
+
+def resample(signals: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """Resample along the first (samples) axis with an anti-aliasing resampler (soxr)."""
+    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    if fs == target:
+        return signals
+    resampled = librosa.resample(signals, orig_sr=fs, target_sr=target, res_type="soxr_hq", axis=0)
+    return np.ascontiguousarray(resampled, dtype=np.float32)
+
+
+def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarray:
+    """YAMNet's log-mel spectrogram of one signal or of a batch of signals.
+
+    Parameters
+    ----------
+    signals : array, shape ``(samples,)`` or ``(samples, signals)``
+        Audio in [-1, 1], one signal per column (as :mod:`yamnet_lesson.signals` makes it).
+    fs : int
+        Sampling rate in Hz; other rates than 16 kHz are resampled first.
+
+    Returns
+    -------
+    float32 array, shape ``(frames, 64)`` for one signal or ``(signals, frames, 64)``
+    for a batch, with ``frames = 1 + (samples_at_16kHz - 400) // 160``.
+    A 0.98 s signal gives ``(96, 64)``: one YAMNet patch.
+    """
+    audio = resample(check_audio(signals, "signals"), fs)
+    if audio.shape[0] < WINDOW_SAMPLES:
+        raise LessonError(
+            f"signals are {audio.shape[0]} samples long at 16 kHz; at least {WINDOW_SAMPLES} "
+            "(25 ms) are needed for one frame."
+        )
+    frames_first = audio.T  # librosa works on the last axis: (signals, samples)
+    padded = np.pad(frames_first, [(0, 0)] * (audio.ndim - 1) + [(_FRAME_PAD, _FRAME_PAD)])
+    stft = librosa.stft(
+        padded, n_fft=N_FFT, hop_length=HOP_SAMPLES, win_length=WINDOW_SAMPLES,
+        window="hann", center=False,
+    )  # (..., 257 bins, frames); librosa's Hann window is periodic
+    mel = mel_filter_bank() @ np.abs(stft)  # (..., 64 bands, frames)
+    return np.log(mel + LOG_OFFSET).swapaxes(-1, -2).astype(np.float32)
+
+
+def patches(log_mel: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarray:
+    """Cut a ``(frames, 64)`` log-mel spectrogram into ``(patches, 96, 64)`` patches.
+
+    Patches start every ``hop_frames`` frames (48 frames = 0.48 s, as YAMNet does);
+    frames after the last whole patch are dropped.
+    """
+    log_mel = np.asarray(log_mel, dtype=np.float32)
+    if log_mel.ndim != 2 or log_mel.shape[0] < PATCH_FRAMES:
+        raise LessonError(
+            f"need a (frames, 64) log-mel spectrogram with at least {PATCH_FRAMES} frames, "
+            f"got shape {log_mel.shape}."
+        )
+    windows = np.lib.stride_tricks.sliding_window_view(log_mel, PATCH_FRAMES, axis=0)
+    return np.ascontiguousarray(windows[::hop_frames].transpose(0, 2, 1))
+
+
+def pad_for_patches(waveform: np.ndarray) -> np.ndarray:
+    """Zero-pad a 16 kHz waveform the way YAMNet does before cutting patches.
+
+    Short clips are padded to one patch (15,600 samples = 0.975 s); longer clips
+    are padded up to a whole number of 0.48 s hops after the first patch, so the
+    end of the clip is never dropped.
+    """
+    n = waveform.shape[0]
+    hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES))  # ceiling division
+    target = PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
+    return np.pad(waveform, (0, target - n))
+
+
+def waveform_to_patches(
+    waveform: np.ndarray, fs: int = SAMPLE_RATE
+) -> tuple[np.ndarray, np.ndarray]:
+    """One clip -> ``(patches (n, 96, 64), log_mel (frames, 64))``, as YAMNet frames it.
+
+    The clip (1-D, any length, any rate) is resampled to 16 kHz, padded with
+    :func:`pad_for_patches`, turned into a log-mel spectrogram and cut into
+    patches every 0.48 s starting at 0.
+    """
+    audio = check_audio(waveform, "waveform")
+    if audio.ndim != 1:
+        raise LessonError(f"waveform must be 1-D (one clip), got shape {audio.shape}.")
+    log_mel = log_mel_spectrogram(pad_for_patches(resample(audio, fs)))
+    return patches(log_mel), log_mel

@@ -1,0 +1,119 @@
+"""White, brown and pink noise, generated the way the reference workflow does.
+
+Every generator returns a float32 array of shape ``(n_samples, n_signals)``:
+one signal per column, like the reference's ``samples x signals`` matrices.
+All of them take a ``seed`` so that a lesson gives the same numbers every run.
+
+The three colours differ only in how their power is spread over frequency:
+
+* white noise: the same power at every frequency (0 dB per decade);
+* pink noise: power falls as 1/f (-10 dB per decade, -3 dB per octave);
+* brown noise: power falls as 1/f^2 (-20 dB per decade), like a random walk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.signal
+
+from ._validation import check_int
+
+__all__ = [
+    "NOISE_COLORS",
+    "SAMPLE_RATE",
+    "SIGNAL_SECONDS",
+    "brown_noise",
+    "noise_dataset",
+    "pink_noise",
+    "white_noise",
+]
+
+SAMPLE_RATE = 16_000
+"""Sampling rate of every generated signal, in Hz (the rate YAMNet expects)."""
+
+SIGNAL_SECONDS = 0.98
+"""Length of each reference signal, in seconds (15,680 samples: one 96-frame patch)."""
+
+NOISE_COLORS = ("white", "brown", "pink")
+"""The class names, in the order the reference stacks them."""
+
+BROWN_POLE = 0.999
+"""Pole of the leaky integrator 1 / (1 - 0.999 z^-1) that turns white noise brown."""
+
+
+def _check_shape(n_samples: int, n_signals: int) -> tuple[int, int]:
+    return check_int(n_samples, "n_samples", 1), check_int(n_signals, "n_signals", 1)
+
+
+def white_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -> np.ndarray:
+    """Uniform white noise in [-1, 1], shape ``(n_samples, n_signals)``, float32."""
+    n_samples, n_signals = _check_shape(n_samples, n_signals)
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1.0, 1.0, size=(n_samples, n_signals)).astype(np.float32)
+
+
+def brown_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -> np.ndarray:
+    """Brown noise, shape ``(n_samples, n_signals)``, float32.
+
+    White noise from :func:`white_noise` with the same ``seed`` is passed through
+    the filter ``1 / (1 - 0.999 z^-1)`` and the whole set is divided by its
+    largest absolute value, as the reference does.  So every signal lies in
+    [-1, 1] and exactly one sample of the set reaches +-1; quieter signals stay
+    quieter than louder ones.
+    """
+    white = white_noise(n_samples, n_signals, seed=seed).astype(np.float64)
+    brown = scipy.signal.lfilter([1.0], [1.0, -BROWN_POLE], white, axis=0)
+    return (brown / np.max(np.abs(brown))).astype(np.float32)
+
+
+def pink_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -> np.ndarray:
+    """Pink (1/f) noise, shape ``(n_samples, n_signals)``, float32, each column peak 1.
+
+    Each column is shaped in the frequency domain: random Gaussian spectrum
+    components have their amplitude divided by ``sqrt(f)``, so that power falls
+    as ``1/f`` (-10 dB per decade).  The columns are independent and each is
+    scaled so that its largest absolute value is 1.
+    """
+    n_samples, n_signals = _check_shape(n_samples, n_signals)
+    rng = np.random.default_rng(seed)
+    n_bins = n_samples // 2 + 1
+    spectrum = rng.standard_normal((n_bins, n_signals)) + 1j * rng.standard_normal(
+        (n_bins, n_signals)
+    )
+    bins = np.arange(n_bins, dtype=np.float64)
+    bins[0] = 1.0  # avoid dividing by zero; the DC bin is then removed
+    spectrum /= np.sqrt(bins)[:, None]
+    spectrum[0] = 0.0
+    pink = np.fft.irfft(spectrum, n=n_samples, axis=0)
+    return (pink / np.max(np.abs(pink), axis=0, keepdims=True)).astype(np.float32)
+
+
+def noise_dataset(
+    n_per_color: int = 100,
+    *,
+    seconds: float = SIGNAL_SECONDS,
+    sample_rate: int = SAMPLE_RATE,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The reference data set: ``n_per_color`` white, brown and pink signals.
+
+    Returns
+    -------
+    audio : float32 array, shape ``(n_samples, 3 * n_per_color)``
+        White signals first, then brown, then pink, one per column.
+        Brown noise is made from the same white noise, as in the reference.
+    labels : str array, shape ``(3 * n_per_color,)``
+        ``"white"``, ``"brown"`` or ``"pink"`` for each column.
+    """
+    n_per_color = check_int(n_per_color, "n_per_color", 1)
+    n_samples = round(seconds * sample_rate)
+    audio = np.concatenate(
+        [
+            white_noise(n_samples, n_per_color, seed=seed),
+            brown_noise(n_samples, n_per_color, seed=seed),
+            pink_noise(n_samples, n_per_color, seed=seed + 1),
+        ],
+        axis=1,
+    )
+    labels = np.repeat(np.array(NOISE_COLORS), n_per_color)
+    return audio, labels
