@@ -31,12 +31,28 @@ _LAZY = {
     "load_yamnet": "yamnet",
     "fine_tune": "training",
     "split_reference": "training",
+    "run_reference": "training",
 }
 
 __all__ = ["LessonError", "features", "signals", *_LAZY]
 
 
+_SUBMODULES = (
+    "assets",
+    "notebook",
+    "official",
+    "plots",
+    "progress",
+    "training",
+    "versions",
+    "widgets",
+    "yamnet",
+)
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         return getattr(module, name)

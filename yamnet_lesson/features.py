@@ -111,8 +111,12 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     frames_first = audio.T  # librosa works on the last axis: (signals, samples)
     padded = np.pad(frames_first, [(0, 0)] * (audio.ndim - 1) + [(_FRAME_PAD, _FRAME_PAD)])
     stft = librosa.stft(
-        padded, n_fft=N_FFT, hop_length=HOP_SAMPLES, win_length=WINDOW_SAMPLES,
-        window="hann", center=False,
+        padded,
+        n_fft=N_FFT,
+        hop_length=HOP_SAMPLES,
+        win_length=WINDOW_SAMPLES,
+        window="hann",
+        center=False,
     )  # (..., 257 bins, frames); librosa's Hann window is periodic
     mel = mel_filter_bank() @ np.abs(stft)  # (..., 64 bands, frames)
     return np.log(mel + LOG_OFFSET).swapaxes(-1, -2).astype(np.float32)
@@ -134,21 +138,23 @@ def patches(log_mel: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarr
     return np.ascontiguousarray(windows[::hop_frames].transpose(0, 2, 1))
 
 
-def pad_for_patches(waveform: np.ndarray) -> np.ndarray:
-    """Zero-pad a 16 kHz waveform the way YAMNet does before cutting patches.
+def pad_for_patches(waveform: np.ndarray, *, whole_hops: bool = True) -> np.ndarray:
+    """Zero-pad a 16 kHz waveform before cutting it into patches.
 
-    Short clips are padded to one patch (15,600 samples = 0.975 s); longer clips
-    are padded up to a whole number of 0.48 s hops after the first patch, so the
-    end of the clip is never dropped.
+    Clips shorter than one patch (15,600 samples = 0.975 s) are always padded to
+    one patch.  With ``whole_hops=True`` (what YAMNet itself does) longer clips are
+    also padded up to a whole number of 0.48 s hops after the first patch, so the
+    end of the clip is never dropped; with ``whole_hops=False`` the tail that does
+    not fill a whole patch is left out (a 0.98 s signal stays one patch).
     """
     n = waveform.shape[0]
-    hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES))  # ceiling division
-    target = PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
+    hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES)) if whole_hops else 0
+    target = max(n, PATCH_SAMPLES) if not whole_hops else PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
     return np.pad(waveform, (0, target - n))
 
 
 def waveform_to_patches(
-    waveform: np.ndarray, fs: int = SAMPLE_RATE
+    waveform: np.ndarray, fs: int = SAMPLE_RATE, *, whole_hops: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """One clip -> ``(patches (n, 96, 64), log_mel (frames, 64))``, as YAMNet frames it.
 
@@ -159,5 +165,6 @@ def waveform_to_patches(
     audio = check_audio(waveform, "waveform")
     if audio.ndim != 1:
         raise LessonError(f"waveform must be 1-D (one clip), got shape {audio.shape}.")
-    log_mel = log_mel_spectrogram(pad_for_patches(resample(audio, fs)))
+    padded = pad_for_patches(resample(audio, fs), whole_hops=whole_hops)
+    log_mel = log_mel_spectrogram(padded)
     return patches(log_mel), log_mel

@@ -25,6 +25,8 @@ __all__ = [
     "brown_noise",
     "noise_dataset",
     "pink_noise",
+    "power_spectrum",
+    "spectral_slope",
     "white_noise",
 ]
 
@@ -117,3 +119,28 @@ def noise_dataset(
     )
     labels = np.repeat(np.array(NOISE_COLORS), n_per_color)
     return audio, labels
+
+
+def power_spectrum(audio: np.ndarray, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Welch power spectral density averaged over the signals (columns).
+
+    Returns ``(freqs, psd)``: frequencies in Hz and power in units^2/Hz, each of
+    shape ``(2049,)`` (4096-sample segments, or shorter for short signals).
+    """
+    audio = np.asarray(audio, dtype=np.float64)
+    freqs, psd = scipy.signal.welch(audio, fs=fs, nperseg=min(4096, audio.shape[0]), axis=0)
+    return freqs, psd.mean(axis=1) if psd.ndim == 2 else psd
+
+
+def spectral_slope(
+    audio: np.ndarray, fs: int = SAMPLE_RATE, f_low: float = 100.0, f_high: float = 5_000.0
+) -> float:
+    """Slope of the mean power spectrum in dB per decade between ``f_low`` and ``f_high`` Hz.
+
+    A straight line is fitted to ``10 log10(psd)`` against ``log10(f)``:
+    white noise gives about 0, pink about -10 and brown about -20.
+    """
+    freqs, psd = power_spectrum(audio, fs)
+    band = (freqs >= f_low) & (freqs <= f_high)
+    slope, _ = np.polyfit(np.log10(freqs[band]), 10 * np.log10(psd[band]), 1)
+    return float(slope)

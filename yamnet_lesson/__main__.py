@@ -1,0 +1,85 @@
+"""Command line: ``python -m yamnet_lesson {check,reference,download}``.
+
+* ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
+  and what it hears in one second of pink noise;
+* ``reference`` -- the whole reference workflow without a notebook;
+* ``download``  -- fetch everything the lesson needs into a folder, for a
+  classroom without internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from ._validation import LessonError
+
+
+def _check(args: argparse.Namespace) -> None:
+    import platform
+
+    from . import versions
+    from .signals import pink_noise
+    from .yamnet import load_yamnet
+
+    print(f"Python {platform.python_version()}")
+    for line in versions.report():
+        print(line)
+    model = load_yamnet()
+    print(f"YAMNet: {model.source}")
+    scores, _, _ = model(pink_noise(16_000, seed=0)[:, 0])
+    print("One second of pink noise, YAMNet's top classes:")
+    for name, score in model.top_classes(scores, k=5):
+        print(f"  {score:6.3f}  {name}")
+    top3 = [name for name, _ in model.top_classes(scores, k=3)]
+    ok = "Pink noise" in top3
+    print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
+    if not ok:
+        raise SystemExit(1)
+
+
+def _reference(args: argparse.Namespace) -> None:
+    from .training import run_reference
+
+    summary = run_reference(args.k, epochs=args.epochs, seed=args.seed, mode=args.mode)
+    if args.json:
+        print(json.dumps(summary))
+
+
+def _download(args: argparse.Namespace) -> None:
+    from .assets import download_all
+
+    for path in download_all(args.to):
+        print(f"  {path}")
+    print(f"Done. Point the lesson at it with: export YAMNET_LESSON_MODEL_DIR={args.to}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m yamnet_lesson",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check", help="versions, where YAMNet is, and a pink-noise test")
+    reference = commands.add_parser("reference", help="run the reference workflow")
+    reference.add_argument("--k", type=int, default=5, help="training examples per class")
+    reference.add_argument("--epochs", type=int, default=30)
+    reference.add_argument("--seed", type=int, default=0)
+    reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
+    reference.add_argument("--json", action="store_true", help="end with one JSON line")
+    download = commands.add_parser("download", help="fetch the model files into a folder")
+    download.add_argument("--to", required=True, help="destination folder")
+    args = parser.parse_args(argv)
+    handlers = {"check": _check, "reference": _reference, "download": _download}
+    try:
+        handlers[args.command](args)
+    except LessonError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

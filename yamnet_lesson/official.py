@@ -1,0 +1,62 @@
+"""Google's own YAMNet, run exactly as shipped: the official TF Lite file in LiteRT.
+
+This is the yardstick.  The lesson's Keras YAMNet (:mod:`yamnet_lesson.yamnet`)
+and its log-mel features (:mod:`yamnet_lesson.features`) are compared against
+what this interpreter computes for the same 0.975 s window.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import assets
+from ._validation import LessonError, check_audio
+from .features import PATCH_SAMPLES
+
+__all__ = ["OfficialYamnet", "official_yamnet"]
+
+
+class OfficialYamnet:
+    """The official TF Lite YAMNet: one 15,600-sample window in, 521 scores out.
+
+    It also exposes the graph's own ``log_mel_spectrogram`` tensor, so the
+    lesson's features can be checked against Google's.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "preserve_all_tensors is for debugging"
+            self.interpreter = Interpreter(
+                model_path=str(path), experimental_preserve_all_tensors=True
+            )
+        self.interpreter.allocate_tensors()
+        self.path = Path(path)
+        details = {d["name"]: d["index"] for d in self.interpreter.get_tensor_details()}
+        self._input = self.interpreter.get_input_details()[0]["index"]
+        self._scores = self.interpreter.get_output_details()[0]["index"]
+        self._log_mel = details["log_mel_spectrogram"]
+
+    def __call__(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(scores (521,), log_mel (96, 64))`` for one 16 kHz window of 15,600 samples."""
+        window = check_audio(window, "window")
+        if window.shape != (PATCH_SAMPLES,):
+            raise LessonError(
+                f"the official model takes exactly {PATCH_SAMPLES} samples (0.975 s at 16 kHz), "
+                f"got shape {window.shape}."
+            )
+        self.interpreter.set_tensor(self._input, window)
+        self.interpreter.invoke()
+        scores = self.interpreter.get_tensor(self._scores)[0].copy()
+        return scores, self.interpreter.get_tensor(self._log_mel).copy()
+
+
+@lru_cache(maxsize=2)
+def official_yamnet(path: str | Path | None = None) -> OfficialYamnet:
+    """The official TF Lite YAMNet, found like every model file (see ``yamnet_lesson.assets``)."""
+    return OfficialYamnet(assets.find_file(assets.YAMNET_TFLITE, path))

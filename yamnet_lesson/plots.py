@@ -1,0 +1,188 @@
+"""Figures for the lesson: spectra, mel images, the live accuracy chart, confusion matrices.
+
+Every function returns a :class:`matplotlib.figure.Figure` with a title, axis
+labels and units, so a notebook cell shows it and a test can inspect it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from . import features
+from .signals import SAMPLE_RATE, power_spectrum, spectral_slope
+
+__all__ = [
+    "COLORS",
+    "plot_accuracy_vs_k",
+    "plot_confusion_matrix",
+    "plot_mel_images",
+    "plot_spectra",
+    "plot_waveforms",
+]
+
+COLORS = {"white": "0.55", "brown": "saddlebrown", "pink": "hotpink"}
+"""Line colour for each noise colour (white noise drawn grey so it shows on white paper)."""
+
+
+def _color(name: str) -> str | None:
+    return COLORS.get(name)
+
+
+def plot_waveforms(
+    audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE, seconds: float = 0.05
+) -> Figure:
+    """The first ``seconds`` of the first signal of each class, one panel each."""
+    labels = np.asarray(labels)
+    classes = list(dict.fromkeys(labels.tolist()))
+    fig, axes = plt.subplots(1, len(classes), figsize=(4 * len(classes), 2.8), sharey=True)
+    n = int(seconds * fs)
+    t_ms = 1000 * np.arange(n) / fs
+    for ax, name in zip(np.atleast_1d(axes), classes, strict=True):
+        ax.plot(t_ms, audio[:n, np.flatnonzero(labels == name)[0]], color=_color(name), lw=0.8)
+        ax.set(title=f"{name} noise", xlabel="Time (ms)")
+    np.atleast_1d(axes)[0].set_ylabel("Amplitude")
+    fig.suptitle(f"The first {1000 * seconds:.0f} ms of one signal of each colour")
+    fig.tight_layout()
+    return fig
+
+
+def plot_spectra(
+    audio: np.ndarray,
+    labels: Sequence[str],
+    *,
+    fs: int = SAMPLE_RATE,
+    band: tuple[float, float] = (100.0, 5_000.0),
+) -> Figure:
+    """Average power spectrum of each colour on log-log axes, with reference slopes.
+
+    Dashed lines show 0, -10 and -20 dB per decade through each measured
+    spectrum; the legend gives each colour's slope measured over ``band``.
+    """
+    labels = np.asarray(labels)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    references = {"white": 0.0, "pink": -10.0, "brown": -20.0}
+    for name in dict.fromkeys(labels.tolist()):
+        column = audio[:, labels == name]
+        freqs, psd = power_spectrum(column, fs)
+        slope = spectral_slope(column, fs, *band)
+        ax.semilogx(
+            freqs[1:],
+            10 * np.log10(psd[1:]),
+            color=_color(name),
+            label=f"{name}: {slope:+.1f} dB/decade",
+        )
+        if name in references:
+            f_ref = np.geomspace(*band, 20)
+            anchor = 10 * np.log10(np.interp(band[0], freqs, psd))
+            line = anchor + references[name] * np.log10(f_ref / band[0])
+            ax.semilogx(f_ref, line, "k--", lw=1)
+            ax.annotate(
+                f"{references[name]:.0f} dB/dec",
+                (f_ref[-1], line[-1]),
+                fontsize=8,
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+            )
+    ax.axvspan(*band, color="0.93", zorder=0, label=f"fit band {band[0]:.0f}-{band[1]:.0f} Hz")
+    ax.set(
+        title="Power spectra of the three noise colours (Welch, mean of all signals)",
+        xlabel="Frequency (Hz)",
+        ylabel="Power spectral density (dB/Hz)",
+        xlim=(20, fs / 2),
+    )
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE) -> Figure:
+    """Log-mel spectrogram of the first signal of each class, side by side, one colour scale."""
+    labels = np.asarray(labels)
+    classes = list(dict.fromkeys(labels.tolist()))
+    columns = [np.flatnonzero(labels == c)[0] for c in classes]
+    images = features.log_mel_spectrogram(audio[:, columns], fs)  # (classes, frames, 64)
+    vmin, vmax = float(images.min()), float(images.max())
+    fig, axes = plt.subplots(
+        1, len(classes), figsize=(4 * len(classes), 3.4), sharey=True, layout="constrained"
+    )
+    axes = np.atleast_1d(axes)
+    frame_seconds = features.HOP_SAMPLES / features.SAMPLE_RATE
+    extent = (0, images.shape[1] * frame_seconds, 0, features.N_MELS)
+    for ax, name, image in zip(axes, classes, images, strict=True):
+        shown = ax.imshow(
+            image.T,
+            origin="lower",
+            aspect="auto",
+            extent=extent,
+            vmin=vmin,
+            vmax=vmax,
+            cmap="magma",
+        )
+        ax.set(title=f"{name} noise", xlabel="Time (s)")
+    axes[0].set_ylabel("Mel band (0 = 125 Hz ... 63 = 7.5 kHz)")
+    fig.colorbar(shown, ax=axes, label="log(mel magnitude + 0.001)")
+    fig.suptitle("What YAMNet sees: 96 x 64 log-mel patches (shared colour scale)")
+    return fig
+
+
+def plot_confusion_matrix(
+    true_labels: Sequence[str],
+    predicted_labels: Sequence[str],
+    class_names: Sequence[str],
+    *,
+    title: str = "Validation confusion matrix",
+) -> Figure:
+    """Confusion matrix (counts) with true classes as rows; the title gives the accuracy."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    true_labels, predicted_labels = np.asarray(true_labels), np.asarray(predicted_labels)
+    accuracy = 100 * float(np.mean(true_labels == predicted_labels))
+    fig, ax = plt.subplots(figsize=(4.6, 4))
+    ConfusionMatrixDisplay.from_predictions(
+        true_labels,
+        predicted_labels,
+        labels=list(class_names),
+        ax=ax,
+        colorbar=False,
+        cmap="Blues",
+    )
+    ax.set(
+        title=f"{title} ({accuracy:.1f} % correct)", xlabel="Predicted class", ylabel="True class"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
+    """Validation accuracy (%) against K for each mode: mean line, one dot per seed."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for mode, by_k in results.items():
+        ks = sorted(by_k)
+        means = [100 * np.mean(by_k[k]) for k in ks]
+        ax.plot(ks, means, marker="o", label=mode)
+        for k in ks:
+            ax.scatter(
+                [k] * len(by_k[k]),
+                100 * np.asarray(by_k[k]),
+                s=12,
+                alpha=0.4,
+                color=ax.lines[-1].get_color(),
+            )
+    ax.axhline(100 / 3, color="0.5", ls=":", label="chance (3 classes)")
+    ax.set(
+        title="Validation accuracy against training examples per class",
+        xlabel="K (training examples per class)",
+        ylabel="Validation accuracy (%)",
+        ylim=(0, 105),
+    )
+    ax.set_xscale("log")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

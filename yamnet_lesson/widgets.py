@@ -1,0 +1,130 @@
+"""The interactive trainer: sliders for K and epochs, a mode choice, a Train button.
+
+>>> trainer = InteractiveTrainer(audio, labels)   # doctest: +SKIP
+>>> trainer                                      # doctest: +SKIP
+
+Pressing Train splits the data (first K per colour), fine-tunes YAMNet and
+draws validation accuracy after every epoch.  Each run's curve stays on the
+chart, so students can compare runs; the confusion matrix of the last run is
+shown beneath.  The button is disabled while a run is in progress.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+
+from ._validation import LessonError, check_int
+from .plots import plot_confusion_matrix
+from .progress import LiveAccuracyChart, show_in
+from .training import FineTuneResult, fine_tune, split_reference
+
+__all__ = ["EPOCH_RANGE", "K_RANGE", "InteractiveTrainer"]
+
+K_RANGE = (1, 95)
+EPOCH_RANGE = (1, 60)
+MODE_CHOICES = [
+    ("fine-tune whole network", "finetune"),
+    ("train only the new layer", "head"),
+    ("from scratch", "scratch"),
+]
+_QUEUED_CLICK_SECONDS = 0.5  # clicks arriving this soon after a run were made during it
+
+
+class InteractiveTrainer:
+    """Widgets that fine-tune YAMNet on the noise data and chart the result live."""
+
+    def __init__(self, audio: np.ndarray, labels: Any, *, seed: int = 0) -> None:
+        self.audio, self.labels, self.seed = audio, np.asarray(labels), seed
+        style = {"description_width": "150px"}
+        layout = widgets.Layout(width="480px")
+        self.k = widgets.IntSlider(
+            5, *K_RANGE, description="K (examples/class)", style=style, layout=layout
+        )
+        self.epochs = widgets.IntSlider(
+            30, *EPOCH_RANGE, description="Epochs", style=style, layout=layout
+        )
+        self.mode = widgets.ToggleButtons(
+            options=MODE_CHOICES, value="finetune", description="What trains", style=style
+        )
+        self.button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.status = widgets.HTML("Choose K, epochs and a mode, then press <b>Train</b>.")
+        self.chart_area = widgets.Output()
+        self.matrix_area = widgets.Output()
+        self.chart = LiveAccuracyChart(self.chart_area, max_epochs=EPOCH_RANGE[1])
+        self.results: list[FineTuneResult] = []
+        self.running = False
+        self._ended_at = -np.inf
+        self.button.on_click(lambda _button: self.train())
+        self.widget = widgets.VBox(
+            [
+                self.k,
+                self.epochs,
+                self.mode,
+                widgets.HBox([self.button, self.status]),
+                self.chart_area,
+                self.matrix_area,
+            ]
+        )
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+    def _say(self, text: str, color: str = "black") -> None:
+        self.status.value = f"<span style='color:{color}'>{text}</span>"
+
+    def train(self) -> FineTuneResult | None:
+        """One run with the current slider values (what the Train button does)."""
+        if self.running or time.monotonic() - self._ended_at < _QUEUED_CLICK_SECONDS:
+            return None  # a second click while (or just as) a run was in progress
+        self.running, self.button.disabled = True, True
+        try:
+            return self._run(self.k.value, self.epochs.value, self.mode.value)
+        except LessonError as error:
+            self._say(f"Cannot train: {error}", "firebrick")
+        except KeyboardInterrupt:
+            self._say("Interrupted. Press Train to start again.", "darkorange")
+        finally:
+            self.running, self.button.disabled = False, False
+            self._ended_at = time.monotonic()
+        return None
+
+    def _run(self, k: int, epochs: int, mode: str) -> FineTuneResult:
+        k = check_int(k, "K (training examples per class)", *K_RANGE)
+        epochs = check_int(epochs, "epochs", *EPOCH_RANGE)
+        train_audio, train_labels, val_audio, val_labels = split_reference(
+            self.audio, self.labels, k, verbose=False
+        )
+        label = dict((v, n) for n, v in MODE_CHOICES)[mode]
+        self._say(f"Training: {label}, K = {k}, {epochs} epochs ...", "steelblue")
+        self.chart.start_run(f"{mode}, K={k}")
+        result = fine_tune(
+            train_audio,
+            train_labels,
+            val_audio,
+            val_labels,
+            mode=mode,
+            epochs=epochs,
+            seed=self.seed,
+            callbacks=[self.chart],
+        )
+        self.results.append(result)
+        predicted = result.predict(val_audio)
+        figure = plot_confusion_matrix(
+            val_labels, predicted, result.class_names, title=f"{mode}, K = {k}"
+        )
+        show_in(self.matrix_area, figure)
+        plt.close(figure)
+        correct = int(np.sum(predicted == val_labels))
+        note = " (interrupted)" if result.interrupted else ""
+        self._say(
+            f"Validation accuracy {100 * correct / len(val_labels):.1f} % "
+            f"({correct} of {len(val_labels)}) after {result.train_seconds:.1f} s{note}.",
+            "darkgreen",
+        )
+        return result
