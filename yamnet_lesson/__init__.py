@@ -39,6 +39,7 @@ __all__ = ["LessonError", "features", "signals", *_LAZY]
 
 _SUBMODULES = (
     "assets",
+    "audio",
     "notebook",
     "official",
     "plots",

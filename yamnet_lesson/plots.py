@@ -20,6 +20,7 @@ __all__ = [
     "plot_accuracy_vs_k",
     "plot_confusion_matrix",
     "plot_mel_images",
+    "plot_scores_over_time",
     "plot_spectra",
     "plot_waveforms",
 ]
@@ -184,5 +185,30 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     ax.set_xscale("log")
     ax.grid(True, alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_scores_over_time(
+    scores: np.ndarray, class_names: Sequence[str], *, k: int = 5, title: str = ""
+) -> Figure:
+    """YAMNet's scores over time for the ``k`` classes with the highest mean score.
+
+    ``scores`` has shape ``(patches, classes)``, one row every 0.48 s.
+    """
+    top = np.argsort(scores.mean(axis=0))[::-1][:k]
+    times = np.arange(scores.shape[0]) * features.PATCH_HOP_SAMPLES / features.SAMPLE_RATE
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    shown = ax.imshow(
+        scores[:, top].T,
+        aspect="auto",
+        cmap="viridis",
+        vmin=0,
+        vmax=1,
+        extent=(times[0], times[-1] + 0.48, k - 0.5, -0.5),
+    )
+    ax.set_yticks(range(k), [class_names[i] for i in top])
+    ax.set(title=f"What YAMNet hears over time{': ' + title if title else ''}", xlabel="Time (s)")
+    fig.colorbar(shown, ax=ax, label="score (0-1)")
     fig.tight_layout()
     return fig

@@ -1,0 +1,100 @@
+"""A student's own audio: every odd file either works or gets one clear sentence.
+
+The corpus is written by the test; each file goes through the helpers the
+notebooks call (``read_audio`` then YAMNet's patch framing).
+"""
+
+import numpy as np
+import pytest
+import soundfile
+
+from yamnet_lesson import LessonError, features
+from yamnet_lesson.audio import example_audio_dir, read_audio
+
+
+def tone(rate: int, seconds: float, channels: int = 1) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    mono = 0.5 * np.sin(2 * np.pi * 440 * t)
+    return np.repeat(mono[:, None], channels, axis=1) if channels > 1 else mono
+
+
+def through_the_lesson(path):
+    """What a notebook does with an uploaded file: read it, then cut YAMNet patches."""
+    waveform, rate = read_audio(path)
+    patches, _ = features.waveform_to_patches(waveform, rate)
+    return waveform, rate, patches
+
+
+@pytest.mark.parametrize(
+    ("name", "subtype", "rate", "channels", "seconds"),
+    [
+        ("8bit.wav", "PCM_U8", 16_000, 1, 1.0),
+        ("24bit.wav", "PCM_24", 16_000, 1, 1.0),
+        ("float.wav", "FLOAT", 22_050, 1, 1.0),
+        ("six_channels.wav", "PCM_16", 48_000, 6, 0.5),
+        ("4khz.wav", "PCM_16", 4_000, 1, 2.0),
+        ("192khz.wav", "PCM_24", 192_000, 2, 0.5),
+        ("one_sample.wav", "PCM_16", 16_000, 1, 1 / 16_000),
+    ],
+)
+def test_odd_but_valid_files_work(tmp_path, name, subtype, rate, channels, seconds):
+    path = tmp_path / name
+    soundfile.write(path, tone(rate, seconds, channels), rate, subtype=subtype)
+    waveform, got_rate, patches = through_the_lesson(path)
+    assert got_rate == rate and waveform.ndim == 1 and waveform.dtype == np.float32
+    assert np.abs(waveform).max() <= 1.0 and patches.shape[1:] == (96, 64)
+    assert np.isfinite(patches).all()
+    if seconds >= 0.5:  # the tone survives down-mixing and scaling
+        assert np.abs(waveform).max() == pytest.approx(0.5, abs=0.02)
+
+
+def test_an_hour_long_file_is_cut_with_a_note(tmp_path, capsys):
+    path = tmp_path / "hour.wav"
+    rate = 4_000
+    with soundfile.SoundFile(path, "w", rate, 1, "PCM_U8") as f:
+        block = tone(rate, 60)
+        for _ in range(60):
+            f.write(block)
+    waveform, got_rate = read_audio(path)
+    assert got_rate == rate and waveform.shape[0] == 600 * rate
+    assert "using its first 600 s" in capsys.readouterr().out
+
+
+def test_bad_files_get_one_clear_sentence(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.wav"
+    text.write_text("this is not audio\n" * 20)
+    good = tmp_path / "good.wav"
+    soundfile.write(good, tone(16_000, 1.0), 16_000, subtype="PCM_16")
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(good.read_bytes()[:30])  # cut inside the header
+    nan = tmp_path / "nan.wav"
+    data = tone(16_000, 1.0).astype(np.float32)
+    data[100] = np.nan
+    soundfile.write(nan, data, 16_000, subtype="FLOAT")
+    cases = {
+        empty: "is empty",
+        text: "could not be read as audio",
+        truncated: "could not be read as audio",
+        nan: "NaN",
+        tmp_path / "missing.wav": "does not exist",
+    }
+    for path, message in cases.items():
+        with pytest.raises(LessonError, match=message) as error:
+            through_the_lesson(path)
+        assert "\n" not in str(error.value)
+
+
+def test_a_truncated_body_still_reads_what_is_there(tmp_path):
+    good = tmp_path / "good.wav"
+    soundfile.write(good, tone(16_000, 1.0), 16_000, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(good.read_bytes()[: 44 + 2 * 8_000])  # header says 1 s, holds 0.5 s
+    waveform, _, patches = through_the_lesson(cut)
+    assert 0 < waveform.shape[0] <= 16_000 and patches.shape == (1, 96, 64)
+
+
+def test_example_clips_are_found(shared_dir):
+    folder = example_audio_dir()
+    assert folder is not None and (folder / "dog_975ms.wav").is_file()

@@ -1,0 +1,67 @@
+"""Reading sound files for the lesson: the example clips and a student's own recordings.
+
+:func:`read_audio` turns any readable WAV/FLAC/OGG file into a mono float32
+waveform in [-1, 1] and its sampling rate, or raises one clear
+:class:`~yamnet_lesson.LessonError` saying what is wrong with the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from ._validation import LessonError, check_audio
+
+__all__ = ["MAX_SECONDS", "example_audio_dir", "read_audio"]
+
+MAX_SECONDS = 600.0
+"""Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
+
+
+def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, int]:
+    """Read a sound file as ``(waveform, sample_rate)``.
+
+    Returns a 1-D float32 waveform in [-1, 1] (channels averaged to mono) and
+    the file's sampling rate in Hz.  Integer formats (8, 16, 24, 32 bit) are
+    scaled to [-1, 1]; files longer than ``max_seconds`` are cut, with a note.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LessonError(f"{path} does not exist; check the file name and folder.")
+    if path.stat().st_size == 0:
+        raise LessonError(f"{path.name} is empty (0 bytes); record or copy the file again.")
+    try:
+        info = soundfile.info(str(path))
+        frames = min(info.frames, int(max_seconds * info.samplerate))
+        data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
+        raise LessonError(
+            f"{path.name} could not be read as audio ({error}); save it as a WAV file and retry."
+        ) from None
+    if frames < info.frames:
+        print(
+            f"Note: {path.name} is {info.duration:.0f} s long; using its first {max_seconds:.0f} s."
+        )
+    if data.shape[0] == 0:
+        raise LessonError(f"{path.name} holds no samples; record or copy the file again.")
+    waveform = check_audio(data.mean(axis=1), path.name)
+    return waveform, int(rate)
+
+
+def example_audio_dir() -> Path | None:
+    """The folder of example clips (``shared/audio`` beside the project), or None if absent.
+
+    Found next to ``$YAMNET_LESSON_MODEL_DIR`` (``shared/models/yamnet``) or
+    beside the repository.
+    """
+    candidates = []
+    if os.environ.get("YAMNET_LESSON_MODEL_DIR"):
+        candidates.append(Path(os.environ["YAMNET_LESSON_MODEL_DIR"]).resolve().parents[1])
+    candidates.append(Path(__file__).resolve().parents[2] / "shared")
+    for root in candidates:
+        if (root / "audio").is_dir():
+            return root / "audio"
+    return None
