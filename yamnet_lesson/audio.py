@@ -15,7 +15,7 @@ import soundfile
 
 from ._validation import LessonError, check_audio
 
-__all__ = ["MAX_SECONDS", "example_audio_dir", "read_audio"]
+__all__ = ["MAX_SECONDS", "example_audio_dir", "fsdd_dir", "load_fsdd", "read_audio"]
 
 MAX_SECONDS = 600.0
 """Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
@@ -51,17 +51,59 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
     return waveform, int(rate)
 
 
-def example_audio_dir() -> Path | None:
-    """The folder of example clips (``shared/audio`` beside the project), or None if absent.
-
-    Found next to ``$YAMNET_LESSON_MODEL_DIR`` (``shared/models/yamnet``) or
-    beside the repository.
-    """
+def _shared_folder(relative: str) -> Path | None:
+    """``shared/<relative>`` next to ``$YAMNET_LESSON_MODEL_DIR`` or beside the repository."""
     candidates = []
     if os.environ.get("YAMNET_LESSON_MODEL_DIR"):
         candidates.append(Path(os.environ["YAMNET_LESSON_MODEL_DIR"]).resolve().parents[1])
     candidates.append(Path(__file__).resolve().parents[2] / "shared")
     for root in candidates:
-        if (root / "audio").is_dir():
-            return root / "audio"
+        if (root / relative).is_dir():
+            return root / relative
     return None
+
+
+def example_audio_dir() -> Path | None:
+    """The folder of example clips (``shared/audio`` beside the project), or None if absent."""
+    return _shared_folder("audio")
+
+
+FSDD_HOME = "https://github.com/Jakobovski/free-spoken-digit-dataset"
+FSDD_ENV = "YAMNET_LESSON_FSDD_DIR"
+
+
+def fsdd_dir() -> Path:
+    """The Free Spoken Digit Dataset folder (holding ``manifest.csv`` and ``recordings/``).
+
+    Looked for in ``$YAMNET_LESSON_FSDD_DIR``, then ``shared/datasets/fsdd-dev``.
+    """
+    if os.environ.get(FSDD_ENV):
+        folder = Path(os.environ[FSDD_ENV])
+        if (folder / "recordings").is_dir():
+            return folder
+    folder = _shared_folder("datasets/fsdd-dev")
+    if folder is None:
+        raise LessonError(
+            "The spoken-digit recordings were not found. Download the Free Spoken Digit "
+            f"Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding recordings/."
+        )
+    return folder
+
+
+def load_fsdd(speaker: str) -> tuple[list[np.ndarray], np.ndarray, int]:
+    """All recordings of one speaker: ``(waveforms, digit labels as str, sample_rate)``.
+
+    Recordings are 8 kHz mono and about half a second long; files are named
+    ``<digit>_<speaker>_<index>.wav``.
+    """
+    recordings = sorted(
+        (fsdd_dir() / "recordings").glob(f"*_{speaker}_*.wav"),
+        key=lambda p: (int(p.stem.split("_")[0]), int(p.stem.split("_")[2])),
+    )
+    if not recordings:
+        raise LessonError(f"no recordings of speaker {speaker!r}; try 'jackson' or 'nicolas'.")
+    waveforms, rates = zip(*(read_audio(path) for path in recordings), strict=True)
+    if len(set(rates)) != 1:
+        raise LessonError(f"recordings of {speaker!r} have different sampling rates {set(rates)}.")
+    labels = np.array([p.stem.split("_")[0] for p in recordings])
+    return list(waveforms), labels, rates[0]

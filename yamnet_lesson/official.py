@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import assets
+from ._tensorflow import silenced_stderr
 from ._validation import LessonError, check_audio
 from .features import PATCH_SAMPLES
 
@@ -30,12 +31,12 @@ class OfficialYamnet:
     def __init__(self, path: str | Path) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), silenced_stderr():
             warnings.simplefilter("ignore")  # "preserve_all_tensors is for debugging"
             self.interpreter = Interpreter(
                 model_path=str(path), experimental_preserve_all_tensors=True
             )
-        self.interpreter.allocate_tensors()
+            self.interpreter.allocate_tensors()
         self.path = Path(path)
         details = {d["name"]: d["index"] for d in self.interpreter.get_tensor_details()}
         self._input = self.interpreter.get_input_details()[0]["index"]

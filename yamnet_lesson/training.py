@@ -32,6 +32,7 @@ from ._validation import LessonError, check_audio, check_int
 __all__ = [
     "MODES",
     "FineTuneResult",
+    "accuracy_vs_k",
     "clip_patches",
     "fine_tune",
     "run_reference",
@@ -478,3 +479,42 @@ def run_reference(
         "epochs": epochs,
         "seed": seed,
     }
+
+
+def accuracy_vs_k(
+    ks: Sequence[int] = (1, 2, 5, 10, 20),
+    modes: Sequence[str] = ("finetune", "scratch"),
+    seeds: Sequence[int] = (0, 1),
+    *,
+    epochs: int = 30,
+    cache: str | None = None,
+) -> dict[str, dict[int, list[float]]]:
+    """Validation accuracy for each mode, K and seed: ``{mode: {k: [accuracy per seed]}}``.
+
+    Each run is the reference workflow (:func:`run_reference`) with that K,
+    mode and seed.  With ``cache`` (a JSON file) results computed before with
+    the same settings are read back instead of recomputed, and new ones saved.
+    """
+    import json
+    from pathlib import Path
+
+    settings = {"ks": list(ks), "modes": list(modes), "seeds": list(seeds), "epochs": epochs}
+    if cache is not None and Path(cache).is_file():
+        stored = json.loads(Path(cache).read_text())
+        if stored.get("settings") == settings:
+            return {
+                m: {int(k): v for k, v in by_k.items()} for m, by_k in stored["results"].items()
+            }
+    results: dict[str, dict[int, list[float]]] = {m: {} for m in modes}
+    for mode in modes:
+        for k in ks:
+            results[mode][k] = [
+                run_reference(k, epochs=epochs, seed=s, mode=mode, verbose=False)[
+                    "validation_accuracy"
+                ]
+                for s in seeds
+            ]
+    if cache is not None:
+        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+        Path(cache).write_text(json.dumps({"settings": settings, "results": results}, indent=1))
+    return results
