@@ -13,9 +13,10 @@ import io
 import math
 from typing import Any
 
-import keras
 import numpy as np
 from matplotlib.figure import Figure
+
+from ._tensorflow import keras
 
 __all__ = ["LiveAccuracyChart", "ProgressTable", "format_elapsed", "show_in"]
 
@@ -105,8 +106,8 @@ class ProgressTable(keras.callbacks.Callback):
 
     def _print(self, it: dict[str, Any], val_accuracy: float, val_loss: float) -> None:
         cells = (
-            str(it["epoch"]),
-            str(it["iteration"]),
+            str(int(it["epoch"])),
+            str(int(it["iteration"])),
             format_elapsed(it["seconds"]),
             _percent(it["accuracy"]),
             _percent(val_accuracy),

@@ -232,8 +232,7 @@ def _encode_labels(
 
 def _build_network(mode: str, n_classes: int, seed: int) -> tuple[Any, Any]:
     """The network to train and the part of it whose weights are updated."""
-    import keras
-
+    from ._tensorflow import keras
     from .yamnet import build_yamnet
 
     keras.utils.set_random_seed(seed)
@@ -315,8 +314,7 @@ def fine_tune(
             validation_labels, int(val_index.max()) + 1, "validation_labels", classes
         )
 
-    import keras
-    import tensorflow as tf
+    from ._tensorflow import keras, tf
 
     model, head_parts = _build_network(mode, len(classes), seed)
     if head_parts is not None:  # "head": embeddings once, then train a tiny network on them

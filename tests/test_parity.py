@@ -1,0 +1,103 @@
+"""Parity with Google's official model: same windows, same features, same answers.
+
+The official TF Lite file runs in the LiteRT interpreter on 15,600-sample
+windows (0.975 s, hop 0.48 s) of the five real clips in shared/audio and of
+white, pink and brown noise.  For every window, the lesson's features and
+scores must match the official graph's own.
+"""
+
+import numpy as np
+import pytest
+
+from yamnet_lesson import features, signals
+from yamnet_lesson.audio import read_audio
+from yamnet_lesson.official import official_yamnet
+from yamnet_lesson.yamnet import load_yamnet
+
+CLIPS = [
+    "baby_5000ms.wav",
+    "dog_975ms.wav",
+    "jingle_975ms.wav",
+    "meow_16k.wav",
+    "speech_whistling2.wav",
+]
+
+
+def windows_of(waveform: np.ndarray) -> np.ndarray:
+    starts = range(0, len(waveform) - features.PATCH_SAMPLES + 1, features.PATCH_HOP_SAMPLES)
+    return np.stack([waveform[s : s + features.PATCH_SAMPLES] for s in starts])
+
+
+@pytest.fixture(scope="module")
+def windows(shared_dir):
+    named = {}
+    for clip in CLIPS:
+        waveform, rate = read_audio(shared_dir / "audio" / clip)
+        for i, window in enumerate(windows_of(features.resample(waveform, rate))):
+            named[f"{clip}@{i}"] = window
+    for make in (signals.white_noise, signals.pink_noise, signals.brown_noise):
+        named[make.__name__] = make(16_000, 1, seed=0)[: features.PATCH_SAMPLES, 0]
+    return named
+
+
+@pytest.fixture(scope="module")
+def compared(windows):
+    official = official_yamnet()
+    ours = load_yamnet()
+    rows = {}
+    for name, window in windows.items():
+        official_scores, official_log_mel = official(window)
+        log_mel = features.log_mel_spectrogram(window)
+        scores, _ = ours.predict_patches(log_mel[None])
+        rows[name] = (official_scores, official_log_mel, scores[0], log_mel)
+    return rows
+
+
+def test_enough_windows(compared):
+    assert len(compared) >= 30
+
+
+def test_features_match_the_official_graph(compared):
+    worst_max = worst_mean = 0.0
+    for name, (_, official_log_mel, _, log_mel) in compared.items():
+        difference = np.abs(log_mel - official_log_mel)
+        assert log_mel.shape == official_log_mel.shape == (96, 64), name
+        assert difference.max() <= 0.02, name
+        assert difference.mean() <= 0.004, name
+        worst_max, worst_mean = max(worst_max, difference.max()), max(worst_mean, difference.mean())
+    print(f"features: worst max |diff| {worst_max:.4f}, worst mean {worst_mean:.5f}")
+
+
+def test_scores_match_the_official_model(compared):
+    worst = {"mean_abs": 0.0, "pearson": 1.0}
+    for name, (official_scores, _, scores, _) in compared.items():
+        mean_abs = float(np.mean(np.abs(scores - official_scores)))
+        pearson = float(np.corrcoef(scores, official_scores)[0, 1])
+        official_top3 = np.argsort(official_scores)[::-1][:3]
+        assert mean_abs <= 0.002, name
+        assert pearson >= 0.98, name
+        assert np.argmax(scores) in official_top3, name
+        worst = {
+            "mean_abs": max(worst["mean_abs"], mean_abs),
+            "pearson": min(worst["pearson"], pearson),
+        }
+    print(f"scores: worst mean |diff| {worst['mean_abs']:.5f}, worst r {worst['pearson']:.5f}")
+
+
+@pytest.mark.parametrize(("clip", "expected"), [("dog_975ms.wav", "Dog"), ("meow_16k.wav", "Cat")])
+def test_real_clips_are_recognised(shared_dir, clip, expected):
+    yamnet = load_yamnet()
+    waveform, rate = read_audio(shared_dir / "audio" / clip)
+    scores, embeddings, log_mel = yamnet(features.resample(waveform, rate))
+    assert scores.shape[1] == 521 and embeddings.shape[1] == 1024 and log_mel.shape[1] == 64
+    assert expected in [name for name, _ in yamnet.top_classes(scores, k=3)]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"), [(signals.white_noise, "White noise"), (signals.pink_noise, "Pink noise")]
+)
+def test_one_second_of_noise_is_recognised(make, expected):
+    yamnet = load_yamnet()
+    scores, _, _ = yamnet(make(16_000, 1, seed=0)[:, 0])
+    assert scores.shape == (2, 521)  # patches at 0 and 0.48 s, as TF Hub's YAMNet
+    assert expected in [name for name, _ in yamnet.top_classes(scores, k=3)]
