@@ -230,26 +230,90 @@ def _encode_labels(
     return np.array([lookup[x] for x in labels], dtype=np.int32), classes
 
 
-def _build_network(mode: str, n_classes: int, seed: int) -> tuple[Any, Any]:
-    """The network to train and the part of it whose weights are updated."""
-    from ._tensorflow import keras
-    from .yamnet import build_yamnet
+class _Engine:
+    """One network with its compiled train and predict steps, kept for reuse.
 
-    keras.utils.set_random_seed(seed)
-    weights = None if mode == "scratch" else "auto"
-    model = build_yamnet(n_classes, weights=weights)
-    if mode == "head":
-        embed = keras.Model(model.inputs, model.get_layer("embedding").output, name="yamnet_body")
-        head = keras.Sequential(
-            [
-                keras.Input((embed.output.shape[-1],)),
-                model.get_layer("logits"),
-                model.get_layer("predictions"),
-            ],
-            name="new_head",
+    Turning YAMNet's Python code into TensorFlow graphs ("tracing") takes
+    seconds.  An engine does it once per process for each mode and number of
+    classes; each run then only loads fresh starting weights and resets the
+    optimiser, so a second press of Train starts at once.  Results are the same
+    as with a freshly built network (tests/test_training.py checks it).
+    """
+
+    def __init__(self, mode: str, n_classes: int) -> None:
+        from ._tensorflow import keras, tf
+        from .yamnet import build_yamnet
+
+        self.mode, self.n_classes = mode, n_classes
+        # ReLU6 everywhere: the activation of Google's TF Lite weights; "scratch"
+        # uses the very same network, only starting from random weights.
+        self.model = build_yamnet(n_classes, weights=None, activation="relu6")
+        self.body = None
+        self.trainable = self.model
+        if mode == "head":  # YAMNet frozen: embeddings once, then only the new layer
+            self.body = keras.Model(self.model.inputs, self.model.get_layer("embedding").output)
+            self.trainable = keras.Sequential(
+                [
+                    keras.Input((self.body.output.shape[-1],)),
+                    self.model.get_layer("logits"),
+                    self.model.get_layer("predictions"),
+                ]
+            )
+        self.optimizer = keras.optimizers.Adam()
+        variables = self.trainable.trainable_variables
+        self.optimizer.build(variables)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy()
+
+        @tf.function(reduce_retracing=True)
+        def train_step(x: Any, y: Any) -> tuple[Any, Any]:
+            with tf.GradientTape() as tape:
+                # training=False: batch-norm layers keep Google's statistics (as
+                # fine-tuning on little data should); their offsets still learn.
+                probabilities = self.trainable(x, training=False)
+                loss = loss_fn(y, probabilities)
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            return loss, probabilities
+
+        self.train_step = train_step
+        self.predict = tf.function(
+            lambda x: self.trainable(x, training=False), reduce_retracing=True
         )
-        return model, (embed, head)
-    return model, None
+        self.embed = (
+            tf.function(lambda x: self.body(x, training=False), reduce_retracing=True)
+            if self.body is not None
+            else None
+        )
+
+    def start(self, seed: int, learning_rate: float) -> None:
+        """Load this run's starting weights (seeded) and reset the optimiser."""
+        from ._tensorflow import keras
+        from .yamnet import build_yamnet
+
+        keras.utils.set_random_seed(seed)
+        weights = None if self.mode == "scratch" else "auto"
+        fresh = build_yamnet(self.n_classes, weights=weights, activation="relu6")
+        self.model.set_weights(fresh.get_weights())
+        for variable in self.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+        self.optimizer.learning_rate = learning_rate
+
+    def trained_copy(self) -> Any:
+        """A copy of the trained network, so that the next run cannot change it."""
+        from .yamnet import build_yamnet
+
+        copy = build_yamnet(self.n_classes, weights=None, activation="relu6")
+        copy.set_weights(self.model.get_weights())
+        return copy
+
+
+_ENGINES: dict[tuple[str, int], _Engine] = {}
+
+
+def _engine(mode: str, n_classes: int) -> _Engine:
+    if (mode, n_classes) not in _ENGINES:
+        _ENGINES[(mode, n_classes)] = _Engine(mode, n_classes)
+    return _ENGINES[(mode, n_classes)]
 
 
 def fine_tune(
@@ -316,38 +380,14 @@ def fine_tune(
 
     from ._tensorflow import keras, tf
 
-    model, head_parts = _build_network(mode, len(classes), seed)
-    if head_parts is not None:  # "head": embeddings once, then train a tiny network on them
-        embed, trainable_net = head_parts
-        embed_fn = tf.function(lambda x: embed(x, training=False))
-        train_inputs = _batched(embed_fn, train_patches)
-        val_inputs = _batched(embed_fn, val_patches) if has_validation else None
+    engine = _engine(mode, len(classes))
+    engine.start(seed, learning_rate)
+    if engine.embed is not None:  # "head": YAMNet's embeddings are computed once
+        train_inputs = _batched(engine.embed, train_patches)
+        val_inputs = _batched(engine.embed, val_patches) if has_validation else None
     else:
-        trainable_net = model
         train_inputs, val_inputs = train_patches, (val_patches if has_validation else None)
-
-    optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    variables = trainable_net.trainable_variables
-
-    @tf.function(reduce_retracing=True)
-    def train_step(x: Any, y: Any) -> tuple[Any, Any]:
-        with tf.GradientTape() as tape:
-            # training=False: batch-norm layers keep Google's statistics, as in
-            # every fine-tuning recipe for small data; their offsets still learn.
-            probabilities = trainable_net(x, training=False)
-            loss = loss_fn(y, probabilities)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
-        return loss, probabilities
-
-    forward_trainable = tf.function(lambda x: trainable_net(x, training=False))
-    result = FineTuneResult(
-        model=model,
-        class_names=classes,
-        mode=mode,
-        sample_rate=sample_rate,
-        _forward=tf.function(lambda x: model(x, training=False)),
-    )
+    result = FineTuneResult(model=None, class_names=classes, mode=mode, sample_rate=sample_rate)
     epoch_log: dict[str, list[float]] = {
         k: []
         for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds")
@@ -361,7 +401,7 @@ def fine_tune(
         list(callbacks),
         add_history=False,
         add_progbar=False,
-        model=model,
+        model=engine.model,
         epochs=epochs,
         steps=steps,
         verbose=0,
@@ -377,7 +417,7 @@ def fine_tune(
             batch_losses, batch_correct = [], 0
             for step in range(steps):
                 chosen = order[step * batch_size : (step + 1) * batch_size]
-                loss, probabilities = train_step(train_inputs[chosen], patch_targets[chosen])
+                loss, probabilities = engine.train_step(train_inputs[chosen], patch_targets[chosen])
                 iteration += 1
                 accuracy = float(np.mean(np.argmax(probabilities, 1) == patch_targets[chosen]))
                 batch_losses.append(float(loss) * len(chosen))
@@ -401,9 +441,7 @@ def fine_tune(
                 "val_accuracy": float("nan"),
             }
             if has_validation:
-                clip_probabilities = _clip_average(
-                    _batched(forward_trainable, val_inputs), val_index
-                )
+                clip_probabilities = _clip_average(_batched(engine.predict, val_inputs), val_index)
                 epoch_logs["val_accuracy"], epoch_logs["val_loss"] = _accuracy_and_loss(
                     clip_probabilities, val_targets
                 )
@@ -425,6 +463,8 @@ def fine_tune(
         )
     result.train_seconds = time.perf_counter() - start
     result.epoch_history, result.iteration_history = epoch_log, iteration_log
+    result.model = engine.trained_copy()
+    result._forward = tf.function(lambda x: result.model(x, training=False), reduce_retracing=True)
     callback_list.on_train_end({"interrupted": result.interrupted})
     return result
 

@@ -1,0 +1,180 @@
+"""Transfer learning: the reference workflow's figures, the three modes, bad calls."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from yamnet_lesson import LessonError, signals
+from yamnet_lesson.progress import ProgressTable
+from yamnet_lesson.training import (
+    _ENGINES,
+    clip_patches,
+    fine_tune,
+    run_reference,
+    split_reference,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    audio, labels = signals.noise_dataset(100, seed=0)
+    return split_reference(audio, labels, 5, verbose=False)
+
+
+def test_split_prints_the_reference_counts(capsys):
+    audio, labels = signals.noise_dataset(100, seed=0)
+    train_audio, train_labels, val_audio, val_labels = split_reference(audio, labels, 5)
+    assert capsys.readouterr().out.splitlines() == [
+        "Number of samples per noise color in train set = 5",
+        "Number of samples per noise color in validation set = 95",
+    ]
+    assert train_audio.shape == (15_680, 15) and val_audio.shape == (15_680, 285)
+    np.testing.assert_array_equal(train_audio[:, :5], audio[:, :5])  # the FIRST K of each colour
+    np.testing.assert_array_equal(train_audio[:, 5:10], audio[:, 100:105])
+    assert list(train_labels[::5]) == ["white", "brown", "pink"]
+
+
+def test_reference_reaches_100_percent_and_prints_the_table(data, capsys):
+    train_audio, train_labels, val_audio, val_labels = data
+    result = fine_tune(
+        train_audio, train_labels, val_audio, val_labels, callbacks=[ProgressTable()]
+    )
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "%" in line]
+    assert [int(r.split("|")[2]) for r in rows] == [1, 30]
+    assert rows[-1].split("|")[5].strip() == "100.00%"
+    assert result.validation_accuracy == 1.0
+    assert result.class_names == ["white", "brown", "pink"]
+    assert len(result.epoch_history["val_accuracy"]) == 30
+    assert len(result.iteration_history["loss"]) == 30  # 15 patches: one mini-batch per epoch
+    assert result.epoch_history["val_loss"][-1] < result.epoch_history["val_loss"][0]
+    assert list(result.predict(val_audio)) == list(val_labels)
+    probabilities = result.predict_proba(val_audio[:, :3])
+    assert probabilities.shape == (3, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_reused_engine_gives_the_same_results_as_a_fresh_one(data):
+    train_audio, train_labels, val_audio, val_labels = data
+    _ENGINES.clear()
+    fresh = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=3, seed=4)
+    other = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=2, seed=9)
+    reused = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=3, seed=4)
+    np.testing.assert_allclose(
+        reused.epoch_history["val_loss"], fresh.epoch_history["val_loss"], rtol=1e-5
+    )
+    assert other.epoch_history["val_loss"][0] != fresh.epoch_history["val_loss"][0]
+    # each result keeps its own trained network
+    np.testing.assert_allclose(
+        fresh.predict_proba(val_audio[:, :4]), reused.predict_proba(val_audio[:, :4]), rtol=1e-4
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_other_seeds_reach_99_percent(seed):
+    assert run_reference(5, seed=seed, verbose=False)["validation_accuracy"] >= 0.99
+
+
+def test_k1_reaches_95_percent():
+    summary = run_reference(1, verbose=False)
+    assert summary["n_train"] == 3 and summary["n_validation"] == 297
+    assert summary["validation_accuracy"] >= 0.95
+
+
+def test_head_mode_trains_only_the_new_layer_fast():
+    summary = run_reference(5, mode="head", verbose=False)
+    assert summary["validation_accuracy"] >= 0.99
+    assert summary["train_seconds"] < 5  # generous bound; benchmarks/run.py measures it
+
+
+def test_scratch_mode_is_reported_and_far_below_pretrained():
+    summary = run_reference(5, mode="scratch", verbose=False)
+    assert 0 <= summary["validation_accuracy"] < 0.9
+
+
+def test_clips_of_any_length_and_rate_become_patches():
+    clips = [
+        np.zeros(4_000, np.float32),
+        np.ones(16_000 * 2, np.float32) * 0.1,
+        np.zeros(15_680, np.float32),
+    ]
+    patches, index = clip_patches(clips)
+    assert patches.shape[1:] == (96, 64)
+    assert list(np.bincount(index)) == [1, 3, 1]  # short padded; 2 s -> 3 patches
+    eight_khz, _ = clip_patches([np.zeros(8_000, np.float32)], sample_rate=8_000)
+    assert eight_khz.shape == (1, 96, 64)
+
+
+def test_real_recordings_with_different_lengths_train(shared_dir):
+    from yamnet_lesson.audio import load_fsdd
+
+    clips, digits, rate = load_fsdd("jackson")
+    keep = np.isin(digits, ["0", "1"])
+    train = [c for c, k in zip(clips, keep, strict=True) if k][::5]
+    result = fine_tune(train, digits[keep][::5], mode="head", epochs=5, sample_rate=rate)
+    assert set(result.predict(train[:4])) <= {"0", "1"}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda a, lab: fine_tune(a, ["white"] * a.shape[1]), "only one class"),
+        (lambda a, lab: fine_tune(a, lab[:-1]), "labels but there are"),
+        (lambda a, lab: fine_tune(a, lab, epochs=0), "epochs must be"),
+        (lambda a, lab: fine_tune(a, lab, mode="magic"), "mode must be one of"),
+        (lambda a, lab: fine_tune(a, lab, a, ["green"] * a.shape[1]), "never seen in training"),
+        (lambda a, lab: fine_tune(a, lab, a), "both validation_audio and validation_labels"),
+        (lambda a, lab: split_reference(a, lab, 4), "K .* must be between 1 and 2"),
+    ],
+)
+def test_bad_calls_get_a_clear_error(call, message):
+    audio, labels = signals.noise_dataset(3, seed=0)
+    with pytest.raises(LessonError, match=message):
+        call(audio, labels)
+
+
+def test_command_line_reference_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "yamnet_lesson", "reference", "--mode", "head", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert set(summary) >= {
+        "validation_accuracy",
+        "n_train",
+        "n_validation",
+        "train_seconds",
+        "total_seconds",
+        "mode",
+        "k",
+        "epochs",
+        "seed",
+    }
+    assert summary["n_validation"] == 285 and summary["mode"] == "head"
+    assert "Number of samples per noise color in train set = 5" in out
+
+
+def test_command_line_check():
+    result = subprocess.run(
+        [sys.executable, "-m", "yamnet_lesson", "check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Google's official YAMNet" in result.stdout
+    assert "OK: 'Pink noise' is among the top 3." in result.stdout
+    assert "tensorflow 2.21" in result.stdout
+
+
+def test_command_line_error_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "yamnet_lesson", "reference", "--k", "100"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: K (training examples per class) must be")
+    assert "Traceback" not in result.stderr
