@@ -82,12 +82,12 @@ def plot_spectra(
             line = anchor + references[name] * np.log10(f_ref / band[0])
             ax.semilogx(f_ref, line, "k--", lw=1)
             ax.annotate(
-                f"{references[name]:.0f} dB/dec",
+                f"{references[name]:.0f} dB/decade",
                 (f_ref[-1], line[-1]),
                 fontsize=8,
-                xytext=(4, 0),
+                xytext=(0, 7),
                 textcoords="offset points",
-                va="center",
+                ha="right",
             )
     ax.axvspan(*band, color="0.93", zorder=0, label=f"fit band {band[0]:.0f}-{band[1]:.0f} Hz")
     ax.set(
