@@ -93,3 +93,24 @@ def test_interrupting_training_leaves_the_trainer_usable(trainer, monkeypatch):
     trainer.button.click()
     assert "Interrupted" in trainer.status.value
     assert not trainer.button.disabled and not trainer.running
+
+
+def test_moving_the_k_slider_during_a_run_does_not_change_that_run(trainer, monkeypatch):
+    import yamnet_lesson.widgets as widgets_module
+
+    real = widgets_module.fine_tune
+
+    def student_moves_slider(*args, **kwargs):
+        trainer.k.value = 50  # the student drags K while training runs
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(widgets_module, "fine_tune", student_moves_slider)
+    trainer._ended_at = -np.inf
+    trainer.k.value, trainer.epochs.value, trainer.mode.value = 4, 3, "head"
+    runs_before = len(trainer.chart.runs)
+    trainer.button.click()
+    run = trainer.chart.runs[-1]
+    assert len(trainer.chart.runs) == runs_before + 1
+    assert run["label"] == "head, K=4" and run["epoch"] == [1, 2, 3]
+    assert "of 288" in trainer.status.value  # 3 x (100 - 4) validation signals
+    assert trainer.k.value == 50  # the next run will use the new value
