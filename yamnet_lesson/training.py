@@ -194,10 +194,10 @@ class FineTuneResult:
         return np.asarray(self.class_names)[np.argmax(self.predict_proba(audio), axis=1)]
 
 
-def _batched(forward: Any, patches: np.ndarray, batch: int = 512) -> np.ndarray:
-    return np.concatenate(
-        [np.asarray(forward(patches[i : i + batch])) for i in range(0, len(patches), batch)]
-    )
+def _batched(forward: Any, patches: np.ndarray) -> np.ndarray:
+    from .yamnet import in_batches
+
+    return np.concatenate(in_batches(forward, patches))
 
 
 # ---------------------------------------------------------------------------
@@ -259,6 +259,15 @@ class _Engine:
                     self.model.get_layer("predictions"),
                 ]
             )
+        # Fine-tuning keeps batch norm in inference mode: Google's statistics stay
+        # (as fine-tuning on little data should); the offsets still learn.  From
+        # scratch there are no statistics to keep, so batch norm learns them from
+        # each mini-batch, quickly (momentum 0.9), as a network trained from
+        # random weights normally would.
+        self.batch_norm_learns = mode == "scratch"
+        for layer in self.model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = 0.9
         self.optimizer = keras.optimizers.Adam()
         variables = self.trainable.trainable_variables
         self.optimizer.build(variables)
@@ -267,9 +276,7 @@ class _Engine:
         @tf.function(reduce_retracing=True)
         def train_step(x: Any, y: Any) -> tuple[Any, Any]:
             with tf.GradientTape() as tape:
-                # training=False: batch-norm layers keep Google's statistics (as
-                # fine-tuning on little data should); their offsets still learn.
-                probabilities = self.trainable(x, training=False)
+                probabilities = self.trainable(x, training=self.batch_norm_learns)
                 loss = loss_fn(y, probabilities)
             gradients = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
