@@ -183,6 +183,9 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
         ylim=(0, 105),
     )
     ax.set_xscale("log")
+    all_ks = sorted({k for by_k in results.values() for k in by_k})
+    ax.set_xticks(all_ks, [str(k) for k in all_ks])
+    ax.minorticks_off()
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()

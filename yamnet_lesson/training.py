@@ -242,12 +242,15 @@ class _Engine:
 
     def __init__(self, mode: str, n_classes: int) -> None:
         from ._tensorflow import keras, tf
-        from .yamnet import build_yamnet
 
         self.mode, self.n_classes = mode, n_classes
-        # ReLU6 everywhere: the activation of Google's TF Lite weights; "scratch"
-        # uses the very same network, only starting from random weights.
-        self.model = build_yamnet(n_classes, weights=None, activation="relu6")
+        # Fine-tuning keeps batch norm in inference mode: Google's statistics stay
+        # (as fine-tuning on little data should) and batch norm is a fixed
+        # shift, folded into the convolutions for speed.  From scratch there are
+        # no statistics to keep, so batch norm learns them from each mini-batch,
+        # quickly (momentum 0.9), as a network trained from random weights would.
+        self.batch_norm_learns = mode == "scratch"
+        self.model = self._network()
         self.body = None
         self.trainable = self.model
         if mode == "head":  # YAMNet frozen: embeddings once, then only the new layer
@@ -259,12 +262,6 @@ class _Engine:
                     self.model.get_layer("predictions"),
                 ]
             )
-        # Fine-tuning keeps batch norm in inference mode: Google's statistics stay
-        # (as fine-tuning on little data should); the offsets still learn.  From
-        # scratch there are no statistics to keep, so batch norm learns them from
-        # each mini-batch, quickly (momentum 0.9), as a network trained from
-        # random weights normally would.
-        self.batch_norm_learns = mode == "scratch"
         for layer in self.model.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.momentum = 0.9
@@ -292,24 +289,30 @@ class _Engine:
             else None
         )
 
+    def _network(self) -> Any:
+        """An untrained network of this engine's shape (ReLU6: Google's TF Lite weights')."""
+        from .yamnet import _architecture
+
+        return _architecture(self.n_classes, "relu6", "softmax", folded=not self.batch_norm_learns)
+
     def start(self, seed: int, learning_rate: float) -> None:
         """Load this run's starting weights (seeded) and reset the optimiser."""
         from ._tensorflow import keras
-        from .yamnet import build_yamnet
+        from .yamnet import build_yamnet, folded_weights
 
         keras.utils.set_random_seed(seed)
-        weights = None if self.mode == "scratch" else "auto"
-        fresh = build_yamnet(self.n_classes, weights=weights, activation="relu6")
-        self.model.set_weights(fresh.get_weights())
+        if self.mode == "scratch":  # the same network, only starting from random weights
+            fresh = build_yamnet(self.n_classes, weights=None, activation="relu6")
+            self.model.set_weights(fresh.get_weights())
+        else:
+            self.model.set_weights(folded_weights(build_yamnet(self.n_classes, weights="auto")))
         for variable in self.optimizer.variables:
             variable.assign(np.zeros(variable.shape, variable.dtype))
         self.optimizer.learning_rate = learning_rate
 
     def trained_copy(self) -> Any:
         """A copy of the trained network, so that the next run cannot change it."""
-        from .yamnet import build_yamnet
-
-        copy = build_yamnet(self.n_classes, weights=None, activation="relu6")
+        copy = self._network()
         copy.set_weights(self.model.get_weights())
         return copy
 

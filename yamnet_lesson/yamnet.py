@@ -33,7 +33,16 @@ from ._tensorflow import keras, silenced_stderr, tf
 from ._validation import LessonError, check_audio
 from .classes import read_class_names, top_classes
 
-__all__ = ["LAYERS", "Yamnet", "build_yamnet", "in_batches", "load_yamnet", "tflite_weights"]
+__all__ = [
+    "LAYERS",
+    "Yamnet",
+    "build_yamnet",
+    "fold_batch_norm",
+    "folded_weights",
+    "in_batches",
+    "load_yamnet",
+    "tflite_weights",
+]
 
 N_CLASSES = 521
 BN_EPSILON = 1e-4  # the published code's batch norm: centre (beta), no scale (gamma)
@@ -80,38 +89,83 @@ def conv_layer_names() -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _conv_bn_relu(x: Any, conv: Any, activation: str) -> Any:
-    """Convolution (no bias) -> batch norm -> ReLU (or ReLU6), as in the published code."""
+def _conv_bn_relu(x: Any, conv: Any, activation: str, folded: bool) -> Any:
+    """Convolution -> batch norm -> ReLU (or ReLU6), as in the published code.
+
+    ``folded``: the convolution has a bias and there is no batch-norm layer
+    (see :func:`fold_batch_norm`).
+    """
     x = conv(x)
-    x = keras.layers.BatchNormalization(
-        name=f"{conv.name}_bn", center=True, scale=False, epsilon=BN_EPSILON
-    )(x)
+    if not folded:
+        x = keras.layers.BatchNormalization(
+            name=f"{conv.name}_bn", center=True, scale=False, epsilon=BN_EPSILON
+        )(x)
     return keras.layers.ReLU(
         max_value=6.0 if activation == "relu6" else None, name=f"{conv.name}_relu"
     )(x)
 
 
-def _architecture(num_classes: int, activation: str, output_activation: str) -> Any:
+def _architecture(
+    num_classes: int, activation: str, output_activation: str, folded: bool = False
+) -> Any:
     patch = keras.Input((features.PATCH_FRAMES, features.N_MELS), name="log_mel_patch")
     x = keras.layers.Reshape((features.PATCH_FRAMES, features.N_MELS, 1), name="reshape")(patch)
+    same = {"padding": "same", "use_bias": folded}
     for i, spec in enumerate(LAYERS, start=1):
-        same = {"padding": "same", "use_bias": False}
         if spec.separable:
             depthwise = keras.layers.DepthwiseConv2D(
                 3, spec.stride, name=f"layer{i}_depthwise_conv", **same
             )
-            x = _conv_bn_relu(x, depthwise, activation)
+            x = _conv_bn_relu(x, depthwise, activation, folded)
             pointwise = keras.layers.Conv2D(
                 spec.filters, 1, name=f"layer{i}_pointwise_conv", **same
             )
-            x = _conv_bn_relu(x, pointwise, activation)
+            x = _conv_bn_relu(x, pointwise, activation, folded)
         else:
             conv = keras.layers.Conv2D(spec.filters, 3, spec.stride, name=f"layer{i}_conv", **same)
-            x = _conv_bn_relu(x, conv, activation)
+            x = _conv_bn_relu(x, conv, activation, folded)
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
     logits = keras.layers.Dense(num_classes, name="logits")(embedding)
     scores = keras.layers.Activation(output_activation, name="predictions")(logits)
-    return keras.Model(patch, scores, name="yamnet")
+    return keras.Model(patch, scores, name="yamnet_folded" if folded else "yamnet")
+
+
+def folded_weights(model: Any) -> list[np.ndarray]:
+    """Weights of ``model`` with every batch norm merged into the convolution before it.
+
+    In inference mode batch norm is a fixed map per channel,
+    ``y = (x - mean) / sqrt(variance + epsilon) + beta``, so it can be folded
+    into the convolution: its kernel scaled by ``1 / sqrt(variance + epsilon)``
+    and a bias ``beta - mean / sqrt(variance + epsilon)`` (TF Lite does the
+    same).  Returns the weights in the order of :func:`fold_batch_norm`'s model.
+    """
+    weights = []
+    for name in conv_layer_names():
+        (kernel,) = model.get_layer(name).get_weights()
+        beta, mean, variance = model.get_layer(f"{name}_bn").get_weights()
+        scale = 1.0 / np.sqrt(variance + BN_EPSILON)
+        channel_axis = 2 if "depthwise" in name else 3  # (kh, kw, C, 1) / (kh, kw, in, out)
+        shape = [1, 1, 1, 1]
+        shape[channel_axis] = scale.size
+        weights += [kernel * scale.reshape(shape), beta - mean * scale]
+    return weights + model.get_layer("logits").get_weights()
+
+
+def fold_batch_norm(model: Any) -> Any:
+    """The same network, batch norm folded into the convolutions: same outputs, faster.
+
+    For inference, and for fine-tuning with batch norm kept in inference mode
+    (as :func:`yamnet_lesson.fine_tune` does): about 1.4 times faster on a CPU.
+    """
+    relu6 = model.get_layer("layer1_conv_relu").max_value is not None
+    folded = _architecture(
+        model.get_layer("logits").units,
+        "relu6" if relu6 else "relu",
+        model.get_layer("predictions").activation.__name__,
+        folded=True,
+    )
+    folded.set_weights(folded_weights(model))
+    return folded
 
 
 # ---------------------------------------------------------------------------
