@@ -155,3 +155,36 @@ def test_download_all_for_an_offline_classroom(tmp_path, shared_dir):
     )
     for path in paths:
         assert path.read_bytes() == (root / path.name).read_bytes()
+
+
+def test_a_damaged_cached_file_offline_gets_the_clear_message(cache):
+    cache.mkdir()
+    (cache / "weights.bin").write_bytes(PAYLOAD[:1000])  # tampered or cut short
+    with pytest.warns(UserWarning, match="damaged"), pytest.raises(LessonError, match="not found"):
+        assets.find_file(GOOD, url="http://127.0.0.1:9/weights.bin")
+    assert leftovers(cache) == []  # the damaged file is gone, nothing half-written
+
+
+def test_load_yamnet_offline_with_nothing_says_what_to_do(tmp_path, monkeypatch):
+    """What a notebook's first model cell shows in an offline room without the files."""
+    import yamnet_lesson.yamnet as yamnet_module
+
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    monkeypatch.setattr(yamnet_module, "_LOADED", {})
+    monkeypatch.setattr(
+        assets,
+        "YAMNET_TFLITE",
+        assets.RemoteFile(
+            assets.YAMNET_TFLITE.name,
+            "http://127.0.0.1:9/yamnet.tflite",
+            assets.YAMNET_TFLITE.sha256,
+            assets.YAMNET_TFLITE.description,
+        ),
+    )
+    monkeypatch.setattr(assets, "YAMNET_HUB_HANDLE", str(tmp_path / "no_hub_here"))
+    with pytest.raises(LessonError) as error:
+        yamnet_module.load_yamnet()
+    message = str(error.value)
+    assert assets.YAMNET_TFLITE.name in message and assets.MODEL_DIR_ENV in message
+    assert "python -m yamnet_lesson download" in message
