@@ -131,30 +131,44 @@ def test_the_real_files_are_found_without_network(shared_dir, monkeypatch):
     assert path.parent == shared_dir / "models" / "yamnet"
 
 
-def test_download_all_for_an_offline_classroom(tmp_path, shared_dir):
+def test_download_all_for_an_offline_classroom(tmp_path, shared_dir, monkeypatch):
     """Serve the real files from 127.0.0.1 and fetch them as a teacher would."""
-    root = shared_dir / "models" / "yamnet"
+    import shutil
+    import zipfile
+
+    served = tmp_path / "served"
+    served.mkdir()
+    for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
+        shutil.copy(shared_dir / "models" / "yamnet" / remote.name, served)
+    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_jackson_*"))
+    with zipfile.ZipFile(served / assets.FSDD_ARCHIVE.name, "w") as archive:
+        for path in recordings[:20]:
+            archive.write(path, f"free-spoken-digit-dataset-1.0.10/recordings/{path.name}")
 
     class Files(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(root), **kwargs)
+            super().__init__(*args, directory=str(served), **kwargs)
 
         def log_message(self, *args):
             pass
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    room = tmp_path / "room"
     try:
-        paths = assets.download_all(
-            tmp_path / "room", base_url=f"http://127.0.0.1:{httpd.server_address[1]}"
-        )
+        paths = assets.download_all(room, base_url=f"http://127.0.0.1:{httpd.server_address[1]}")
     finally:
         httpd.shutdown()
-    assert sorted(p.name for p in paths) == sorted(
-        [assets.YAMNET_TFLITE.name, assets.YAMNET_CLASS_MAP.name]
-    )
-    for path in paths:
-        assert path.read_bytes() == (root / path.name).read_bytes()
+    for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
+        assert (room / remote.name).read_bytes() == (served / remote.name).read_bytes()
+    assert paths[-1] == room / "fsdd" and not (room / assets.FSDD_ARCHIVE.name).exists()
+    # the lesson finds the unpacked recordings through the one setting the README gives
+    from yamnet_lesson.audio import fsdd_dir, load_fsdd
+
+    monkeypatch.setenv("YAMNET_LESSON_FSDD_DIR", str(room / "fsdd"))
+    assert fsdd_dir(download=False).name == "free-spoken-digit-dataset-1.0.10"
+    clips, digits, rate = load_fsdd("jackson")
+    assert len(clips) == 20 and rate == 8_000 and set(digits) <= set("0123456789")
 
 
 def test_a_damaged_cached_file_offline_gets_the_clear_message(cache):

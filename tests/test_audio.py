@@ -98,3 +98,46 @@ def test_a_truncated_body_still_reads_what_is_there(tmp_path):
 def test_example_clips_are_found(shared_dir):
     folder = example_audio_dir()
     assert folder is not None and (folder / "dog_975ms.wav").is_file()
+
+
+def test_spoken_digits_are_downloaded_when_not_beside_the_project(
+    tmp_path, monkeypatch, shared_dir
+):
+    """No shared/ folder: the release archive is fetched (here from 127.0.0.1) and unpacked."""
+    import http.server
+    import threading
+    import zipfile
+
+    from yamnet_lesson import LessonError, assets, audio
+
+    served = tmp_path / "served"
+    served.mkdir()
+    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_nicolas_*"))
+    with zipfile.ZipFile(served / "fsdd.zip", "w") as archive:
+        for path in recordings[:10]:
+            archive.write(path, f"free-spoken-digit-dataset-1.0.10/recordings/{path.name}")
+    (served / "broken.zip").write_bytes(b"not a zip")
+
+    class Files(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)
+    monkeypatch.delenv(audio.FSDD_ENV, raising=False)
+    try:
+        monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache_a"))
+        with pytest.raises(LessonError, match="could not be fetched"):
+            audio.fsdd_dir(url=f"{base}/broken.zip")
+        assert not list((tmp_path / "cache_a").glob("*.zip"))  # nothing half-done is kept
+        monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache_b"))
+        folder = audio.fsdd_dir(url=f"{base}/fsdd.zip")
+    finally:
+        httpd.shutdown()
+    assert (folder / "recordings").is_dir() and len(list(folder.glob("recordings/*.wav"))) == 10
+    assert audio.fsdd_dir(download=False) == folder  # found in the cache next time

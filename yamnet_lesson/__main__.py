@@ -53,7 +53,9 @@ def _download(args: argparse.Namespace) -> None:
 
     for path in download_all(args.to):
         print(f"  {path}")
-    print(f"Done. Point the lesson at it with: export YAMNET_LESSON_MODEL_DIR={args.to}")
+    print("Done. Point the lesson at it before starting Jupyter:")
+    print(f"  export YAMNET_LESSON_MODEL_DIR={args.to}")
+    print(f"  export YAMNET_LESSON_FSDD_DIR={args.to}/fsdd")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -70,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     reference.add_argument("--seed", type=int, default=0)
     reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
     reference.add_argument("--json", action="store_true", help="end with one JSON line")
-    download = commands.add_parser("download", help="fetch the model files into a folder")
+    download = commands.add_parser(
+        "download", help="fetch YAMNet's files and the spoken digits into a folder"
+    )
     download.add_argument("--to", required=True, help="destination folder")
     args = parser.parse_args(argv)
     handlers = {"check": _check, "reference": _reference, "download": _download}

@@ -31,6 +31,7 @@ from ._validation import LessonError
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "FSDD_ARCHIVE",
     "MODEL_DIR_ENV",
     "YAMNET_CLASS_MAP",
     "YAMNET_H5",
@@ -81,6 +82,12 @@ YAMNET_H5 = RemoteFile(
     "YAMNet's float Keras weights",
 )
 YAMNET_HUB_HANDLE = "https://tfhub.dev/google/yamnet/1"
+FSDD_ARCHIVE = RemoteFile(
+    "free-spoken-digit-dataset-1.0.10.zip",
+    "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.zip",
+    None,  # the project publishes no checksum
+    "The Free Spoken Digit Dataset (release 1.0.10)",
+)
 
 
 def cache_dir() -> Path:
@@ -206,10 +213,22 @@ def describe(path: str | Path) -> str:
 
 
 def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]:
-    """Fetch every file the lesson needs into ``dest`` (for offline classrooms)."""
+    """Fetch everything the lesson needs into ``dest``, for a classroom without internet.
+
+    YAMNet's TF Lite file and class map (checksums verified), and the Free
+    Spoken Digit Dataset (unpacked into ``dest/fsdd``).  ``base_url`` replaces
+    the official locations (tests serve the files from 127.0.0.1).
+    """
+    import zipfile
+
+    dest = Path(dest)
     paths = []
-    for remote in (YAMNET_TFLITE, YAMNET_CLASS_MAP):
+    for remote in (YAMNET_TFLITE, YAMNET_CLASS_MAP, FSDD_ARCHIVE):
         url = f"{base_url.rstrip('/')}/{remote.name}" if base_url else None
-        target = Path(dest) / remote.name
+        target = dest / remote.name
         paths.append(target if _verified(target, remote) else download(remote, dest, url=url))
+    with zipfile.ZipFile(paths[-1]) as zipped:
+        zipped.extractall(dest / "fsdd")
+    paths[-1].unlink()
+    paths[-1] = dest / "fsdd"
     return paths

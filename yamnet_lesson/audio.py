@@ -8,6 +8,7 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -72,22 +73,44 @@ FSDD_HOME = "https://github.com/Jakobovski/free-spoken-digit-dataset"
 FSDD_ENV = "YAMNET_LESSON_FSDD_DIR"
 
 
-def fsdd_dir() -> Path:
-    """The Free Spoken Digit Dataset folder (holding ``manifest.csv`` and ``recordings/``).
+def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
+    """The Free Spoken Digit Dataset folder (the one holding ``recordings/``).
 
-    Looked for in ``$YAMNET_LESSON_FSDD_DIR``, then ``shared/datasets/fsdd-dev``.
+    Looked for in ``$YAMNET_LESSON_FSDD_DIR`` (or the release archive unpacked
+    inside it), then ``shared/datasets/fsdd-dev`` beside the project, then the
+    lesson's cache; otherwise the dataset's
+    release archive is downloaded from its public home on GitHub (about 10 MB)
+    and unpacked into the cache.
     """
-    if os.environ.get(FSDD_ENV):
-        folder = Path(os.environ[FSDD_ENV])
-        if (folder / "recordings").is_dir():
-            return folder
-    folder = _shared_folder("datasets/fsdd-dev")
-    if folder is None:
+    from . import assets
+
+    candidates = [Path(os.environ[FSDD_ENV])] if os.environ.get(FSDD_ENV) else []
+    candidates += [_shared_folder("datasets/fsdd-dev"), assets.cache_dir() / "fsdd"]
+    for folder in filter(None, candidates):
+        # the folder itself, or the unpacked release archive inside it
+        for found in [folder / "recordings", *sorted(folder.glob("*/recordings"))]:
+            if found.is_dir():
+                return found.parent
+    if not download:
         raise LessonError(
-            "The spoken-digit recordings were not found. Download the Free Spoken Digit "
-            f"Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding recordings/."
+            f"The spoken-digit recordings were not found. Download the Free Spoken Digit Dataset "
+            f"from {FSDD_HOME} and set {FSDD_ENV} to the folder holding recordings/."
         )
-    return folder
+    archive = None
+    try:
+        archive = assets.download(assets.FSDD_ARCHIVE, assets.cache_dir(), url=url)
+        with zipfile.ZipFile(archive) as zipped:
+            zipped.extractall(assets.cache_dir() / "fsdd")
+    except (LessonError, zipfile.BadZipFile) as error:
+        raise LessonError(
+            f"The spoken-digit recordings could not be fetched ({error}). Download the Free "
+            f"Spoken Digit Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding "
+            "recordings/."
+        ) from None
+    finally:
+        if archive is not None:
+            archive.unlink(missing_ok=True)
+    return fsdd_dir(download=False)
 
 
 def load_fsdd(speaker: str) -> tuple[list[np.ndarray], np.ndarray, int]:
