@@ -6,19 +6,26 @@ and ``model.class_map_path()`` -- then loads it exactly as the lesson loads
 TF Hub's YAMNet when online.
 """
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from yamnet_lesson import LessonError, assets, features, signals
 from yamnet_lesson._tensorflow import keras, tf
-from yamnet_lesson.hub import load_from_hub
+from yamnet_lesson.hub import HubYamnet, load_from_hub
 from yamnet_lesson.yamnet import build_yamnet, load_yamnet
 
 
 class HubStyleYamnet(tf.Module):
-    """YAMNet with TF Hub's interface, its front end written in TensorFlow ops."""
+    """YAMNet with TF Hub's interface, its front end written in TensorFlow ops.
 
-    def __init__(self, class_map_path):
+    (The lesson's front end in :mod:`yamnet_lesson.features` is NumPy, which a
+    SavedModel cannot hold; the test checks this one gives the same log-mel.)
+    """
+
+    def __init__(self, class_map_path: Path) -> None:
         super().__init__()
         network = build_yamnet()
         self.network = keras.Model(
@@ -36,7 +43,7 @@ class HubStyleYamnet(tf.Module):
         padded = tf.pad(waveform, [[0, target - n]])  # YAMNet's padding rule
         stft = tf.signal.stft(padded, 400, 160, 512, window_fn=tf.signal.hann_window)
         log_mel = tf.math.log(tf.matmul(tf.abs(stft), self.mel_matrix) + 0.001)
-        patches = tf.signal.frame(log_mel, 96, 48, axis=0)
+        patches = tf.signal.frame(log_mel, features.PATCH_FRAMES, features.PATCH_HOP_FRAMES, axis=0)
         scores, embeddings = self.network(patches, training=False)
         return scores, embeddings, log_mel
 
@@ -46,30 +53,73 @@ class HubStyleYamnet(tf.Module):
 
 
 @pytest.fixture(scope="module")
-def handle(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hub") / "yamnet_savedmodel"
-    tf.saved_model.save(HubStyleYamnet(assets.find_file(assets.YAMNET_CLASS_MAP)), str(folder))
-    return str(folder)
+def handle(tmp_path_factory) -> str:
+    """A local SavedModel folder with TF Hub YAMNet's signature, from the real weights."""
+    work = tmp_path_factory.mktemp("hub")
+    csv_copy = work / "yamnet_class_map.csv"
+    shutil.copy(assets.find_file(assets.YAMNET_CLASS_MAP, download=False), csv_copy)
+    export = work / "yamnet_savedmodel"
+    tf.saved_model.save(HubStyleYamnet(csv_copy), str(export))
+    csv_copy.unlink()  # the export must carry its own copy, as TF Hub's does
+    return str(export)
 
 
-def test_hub_path_gives_googles_answers(handle):
-    hub_model = load_from_hub(handle)
+@pytest.fixture(scope="module")
+def hub_model(handle) -> HubYamnet:
+    return load_from_hub(handle)
+
+
+def test_hub_model_names_its_source_and_classes(hub_model, handle):
     assert "tensorflow_hub.load" in hub_model.source and handle in hub_model.source
-    assert len(hub_model.class_names) == 521 and hub_model.class_names[0] == "Speech"
+    class_map = Path(hub_model.module.class_map_path().numpy().decode("utf-8"))
+    assert class_map.is_relative_to(handle)  # read from the SavedModel's assets
+    assert len(hub_model.class_names) == 521
+    assert hub_model.class_names[:2] == ["Speech", "Child speech, kid speaking"]
+    assert hub_model.class_names[-1] == "Field recording"
+
+
+def test_hub_path_gives_the_same_answers_as_the_lessons_model(hub_model):
     pink = signals.pink_noise(16_000, 1, seed=0)[:, 0]
     scores, embeddings, log_mel = hub_model(pink)
-    assert scores.shape == (2, 521) and embeddings.shape == (2, 1024) and log_mel.shape[1] == 64
+    assert all(isinstance(a, np.ndarray) for a in (scores, embeddings, log_mel))
+    assert scores.shape == (2, 521) and embeddings.shape == (2, 1024)
+    assert log_mel.shape == (144, 64)  # 1 s padded to 0.975 + 0.48 s: 144 frames of 10 ms
     assert hub_model.top_classes(scores, k=1)[0][0] == "Pink noise"
-    ours, _, our_log_mel = load_yamnet()(pink)
-    np.testing.assert_allclose(log_mel, our_log_mel, atol=0.02)
-    assert np.abs(scores - ours).mean() < 0.002
+    ours = load_yamnet()
+    hub_top = [name for name, _ in hub_model.top_classes(scores, k=3)]
+    assert hub_top == [name for name, _ in ours.top_classes(ours(pink)[0], k=3)]
+    # same numbers (they agree to ~1e-6), for 1 s and for 2.5 s (5 patches, padded)
+    for clip in (pink, signals.pink_noise(40_000, 1, seed=1)[:, 0]):
+        for theirs, mine in zip(hub_model(clip), ours(clip), strict=True):
+            assert theirs.shape == mine.shape
+            np.testing.assert_allclose(theirs, mine, rtol=0, atol=1e-4)
+
+
+def test_hub_model_refuses_bad_input(hub_model):
+    with pytest.raises(LessonError, match="1-D waveform"):
+        hub_model(np.zeros((16_000, 2), np.float32))
+    with pytest.raises(LessonError, match="k must be between 1 and 521"):
+        hub_model.top_classes(np.zeros((2, 521)), k=0)
 
 
 def test_load_yamnet_with_source_hub_uses_the_handle(handle):
     model = load_yamnet(handle, source="hub")
-    assert "TF Hub" in model.source
+    assert isinstance(model, HubYamnet) and "TF Hub" in model.source
 
 
 def test_a_bad_handle_is_one_clear_message(tmp_path):
-    with pytest.raises(LessonError, match="could not be loaded from TF Hub"):
-        load_from_hub(str(tmp_path / "no_such_model"))
+    missing = tmp_path / "no_such_model"
+    with pytest.raises(LessonError, match="could not be loaded from TF Hub") as error:
+        load_from_hub(str(missing))
+    assert str(missing) in str(error.value) and assets.YAMNET_HUB_HANDLE in str(error.value)
+
+
+def test_a_savedmodel_that_is_not_yamnet_is_refused(tmp_path):
+    class NotYamnet(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def __call__(self, waveform):
+            return waveform
+
+    tf.saved_model.save(NotYamnet(), str(tmp_path / "other"))
+    with pytest.raises(LessonError, match="not YAMNet"):
+        load_from_hub(str(tmp_path / "other"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LessonError", "check_audio", "check_int"]
+__all__ = ["LessonError", "check_audio", "check_int", "check_waveform"]
 
 
 class LessonError(ValueError):
@@ -49,4 +49,15 @@ def check_audio(audio: Any, name: str = "audio", *, min_samples: int = 1) -> np.
         )
     if not np.all(np.isfinite(array)):
         raise LessonError(f"{name} contains NaN or infinite values; clean or re-record it.")
+    return array
+
+
+def check_waveform(waveform: Any) -> np.ndarray:
+    """Return one 1-D float32 waveform ``(samples,)`` for YAMNet; else raise LessonError."""
+    array = check_audio(waveform, "waveform")
+    if array.ndim != 1:
+        raise LessonError(
+            f"YAMNet takes one 1-D waveform at 16 kHz, got shape {array.shape}; "
+            "pass one column at a time."
+        )
     return array

@@ -12,14 +12,20 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import tf
-from ._validation import LessonError, check_audio
+from ._validation import LessonError, check_waveform
+from .assets import YAMNET_HUB_HANDLE, _reason
 from .classes import read_class_names, top_classes
 
 __all__ = ["HubYamnet", "load_from_hub"]
 
 
 class HubYamnet:
-    """A TF Hub YAMNet: ``scores, embeddings, log_mel = model(waveform)`` as NumPy arrays."""
+    """A TF Hub YAMNet: ``scores, embeddings, log_mel = model(waveform)`` as NumPy arrays.
+
+    * ``scores``: ``(patches, 521)``; ``embeddings``: ``(patches, 1024)``;
+      ``log_mel``: ``(frames, 64)``.
+    * ``class_names``: the 521 AudioSet display names; ``source``: where it came from.
+    """
 
     def __init__(self, module: Any, handle: str) -> None:
         self.module = module
@@ -27,9 +33,7 @@ class HubYamnet:
         self.source = f"TF Hub YAMNet, loaded with tensorflow_hub.load({handle!r})"
 
     def __call__(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        waveform = check_audio(waveform, "waveform")
-        if waveform.ndim != 1:
-            raise LessonError(f"YAMNet takes one 1-D waveform at 16 kHz, got {waveform.shape}.")
+        waveform = check_waveform(waveform)
         scores, embeddings, log_mel = self.module(tf.constant(waveform))
         return scores.numpy(), embeddings.numpy(), log_mel.numpy()
 
@@ -41,11 +45,11 @@ class HubYamnet:
         return f"<YAMNet: {self.source}>"
 
 
-def load_from_hub(handle: str) -> HubYamnet:
+def load_from_hub(handle: str = YAMNET_HUB_HANDLE) -> HubYamnet:
     """``tensorflow_hub.load(handle)`` wrapped as a :class:`HubYamnet`.
 
     ``handle`` is a TF Hub URL or a local SavedModel folder.  Failing to load
-    (offline, wrong handle) raises :class:`LessonError`.
+    (offline, wrong handle, not YAMNet) raises :class:`LessonError`.
     """
     import tensorflow_hub as hub
 
@@ -53,7 +57,13 @@ def load_from_hub(handle: str) -> HubYamnet:
         module = hub.load(handle)
     except Exception as error:  # offline, bad handle, not a SavedModel: all the same to a student
         raise LessonError(
-            f"YAMNet could not be loaded from TF Hub ({handle}): {type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}"
+            f"YAMNet could not be loaded from TF Hub ({handle}): {_reason(error)}. Check the "
+            f"handle ({YAMNET_HUB_HANDLE} is YAMNet's) and the internet connection, or use "
+            "the official files: load_yamnet(source='files')."
         ) from None
+    if not callable(getattr(module, "class_map_path", None)):
+        raise LessonError(
+            f"{handle} loaded, but it is not YAMNet: it has no class_map_path(). "
+            f"Check the handle ({YAMNET_HUB_HANDLE} is YAMNet's)."
+        )
     return HubYamnet(module, handle)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import assets, features
 from ._tensorflow import keras, silenced_stderr, tf
-from ._validation import LessonError, check_audio
+from ._validation import LessonError, check_waveform
 from .classes import read_class_names, top_classes
 
 __all__ = [
@@ -423,12 +423,7 @@ class Yamnet:
         return np.concatenate(scores), np.concatenate(embeddings)
 
     def __call__(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        waveform = check_audio(waveform, "waveform")
-        if waveform.ndim != 1:
-            raise LessonError(
-                f"YAMNet takes one 1-D waveform at 16 kHz, got shape {waveform.shape}; "
-                "pass one column at a time."
-            )
+        waveform = check_waveform(waveform)
         patches, log_mel = features.waveform_to_patches(waveform)
         scores, embeddings = self.predict_patches(patches)
         return scores, embeddings, log_mel
