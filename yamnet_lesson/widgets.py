@@ -50,7 +50,10 @@ class InteractiveTrainer:
             30, *EPOCH_RANGE, description="Epochs", style=style, layout=layout
         )
         self.mode = widgets.ToggleButtons(
-            options=MODE_CHOICES, value="finetune", description="What trains", style=style
+            options=MODE_CHOICES,
+            value="finetune",
+            description="What trains",
+            style={**style, "button_width": "190px"},  # room for the whole label
         )
         self.button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.status = widgets.HTML("Choose K, epochs and a mode, then press <b>Train</b>.")
