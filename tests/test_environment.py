@@ -52,3 +52,14 @@ def test_ci_and_binder_install_from_environment_yml():
     assert "YAMNET_LESSON_MODEL_DIR" in run and "python -m pytest" in run
     post_build = (REPO / "postBuild").read_text()
     assert "pip install --no-deps -e ." in post_build and "yamnet_lesson download" in post_build
+
+
+def test_readme_binder_badge_opens_the_first_notebook_in_jupyterlab():
+    readme = (REPO / "README.md").read_text()
+    match = re.search(
+        r"\(https://mybinder\.org/v2/gh/[^/]+/[^/]+/HEAD\?urlpath=lab/tree/(\S+)\)", readme
+    )
+    assert match, "no Binder badge opening JupyterLab in the README"
+    assert match.group(1) == "notebooks/01_building_the_data.ipynb"
+    assert (REPO / match.group(1)).is_file()
+    assert readme.index(match.group(0)) < readme.index("```bash")  # at the very top

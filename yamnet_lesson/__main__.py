@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ._validation import LessonError
 
@@ -51,11 +52,12 @@ def _reference(args: argparse.Namespace) -> None:
 def _download(args: argparse.Namespace) -> None:
     from .assets import download_all
 
-    for path in download_all(args.to):
+    folder = Path(args.to).resolve()
+    for path in download_all(folder):
         print(f"  {path}")
     print("Done. Point the lesson at it before starting Jupyter:")
-    print(f"  export YAMNET_LESSON_MODEL_DIR={args.to}")
-    print(f"  export YAMNET_LESSON_FSDD_DIR={args.to}/fsdd")
+    print(f"  export YAMNET_LESSON_MODEL_DIR={folder}")
+    print(f"  export YAMNET_LESSON_FSDD_DIR={folder / 'fsdd'}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

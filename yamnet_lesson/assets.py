@@ -46,6 +46,8 @@ __all__ = [
     "describe",
     "download",
     "download_all",
+    "fetch_fsdd",
+    "fetch_fsdd",
     "find_file",
 ]
 
@@ -349,16 +351,28 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
         )
     fsdd = dest / "fsdd"
     if not any(fsdd.glob("*/recordings")):
-        archive = download(FSDD_ARCHIVE, dest, url=url_of(FSDD_ARCHIVE))
-        try:
-            with zipfile.ZipFile(archive) as zipped:
-                zipped.extractall(fsdd)
-        except zipfile.BadZipFile:
-            raise LessonError(
-                f"{FSDD_ARCHIVE.name} from {url_of(FSDD_ARCHIVE) or FSDD_ARCHIVE.url} is not a "
-                "zip archive; try again later or download it by hand."
-            ) from None
-        finally:
-            archive.unlink(missing_ok=True)
+        fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
     paths.append(fsdd)
     return paths
+
+
+def fetch_fsdd(folder: str | Path, *, url: str | None = None) -> Path:
+    """Download the Free Spoken Digit Dataset's release archive and unpack it.
+
+    The archive is fetched into ``folder`` (from ``url`` if given), unpacked
+    into ``folder/fsdd`` (about 10 MB) and deleted; returns ``folder/fsdd``.
+    Raises :class:`LessonError` if the download fails or is not a zip archive.
+    """
+    folder = Path(folder)
+    archive = download(FSDD_ARCHIVE, folder, url=url)
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            zipped.extractall(folder / "fsdd")
+    except zipfile.BadZipFile:
+        raise LessonError(
+            f"{FSDD_ARCHIVE.name} from {url or FSDD_ARCHIVE.url} is not a zip archive; "
+            "try again later or download it by hand."
+        ) from None
+    finally:
+        archive.unlink(missing_ok=True)
+    return folder / "fsdd"

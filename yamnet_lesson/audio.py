@@ -8,7 +8,6 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 from __future__ import annotations
 
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -96,20 +95,14 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
             f"The spoken-digit recordings were not found. Download the Free Spoken Digit Dataset "
             f"from {FSDD_HOME} and set {FSDD_ENV} to the folder holding recordings/."
         )
-    archive = None
     try:
-        archive = assets.download(assets.FSDD_ARCHIVE, assets.cache_dir(), url=url)
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(assets.cache_dir() / "fsdd")
-    except (LessonError, zipfile.BadZipFile) as error:
+        assets.fetch_fsdd(assets.cache_dir(), url=url)
+    except LessonError as error:
         raise LessonError(
             f"The spoken-digit recordings could not be fetched ({error}). Download the Free "
             f"Spoken Digit Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding "
             "recordings/."
         ) from None
-    finally:
-        if archive is not None:
-            archive.unlink(missing_ok=True)
     return fsdd_dir(download=False)
 
 
