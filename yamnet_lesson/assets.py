@@ -47,7 +47,6 @@ __all__ = [
     "download",
     "download_all",
     "fetch_fsdd",
-    "fetch_fsdd",
     "find_file",
 ]
 
