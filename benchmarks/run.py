@@ -1,6 +1,6 @@
 """Benchmarks for the live lesson; prints one JSON document.
 
-    python benchmarks/run.py [--repeats 3] [--notebooks] [--quick]
+    python benchmarks/run.py [--repeats 3] [--notebooks]
 
 Measures, in one process and one run (medians over ``--repeats``):
 
@@ -9,6 +9,9 @@ Measures, in one process and one run (medians over ``--repeats``):
 * train: the reference fine-tune (K = 5, 30 epochs, validation every epoch)
   per mode, and a plain Keras ``model.fit`` of the same network on the same
   data, with the ratio between them; accuracy of each, to show results agree;
+* floor: where the fine-tune's time goes (one training step, one validation
+  pass over the 285 signals) and the least time 30 validation passes can take
+  at this CPU's float32 matrix-multiply rate, from YAMNet's multiply-add count;
 * notebooks (``--notebooks``): each notebook's execution time (median of
   ``--repeats`` fresh kernels) and its kernel's largest peak resident memory.
 """
@@ -24,6 +27,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 REPO = Path(__file__).resolve().parents[1]
@@ -63,10 +68,10 @@ def bench_load() -> dict:
 
 def plain_fit_seconds(seed: int = 0) -> tuple[float, float]:
     """A plain Keras fit of the same network on the same data, validation every epoch."""
-    import keras
     import numpy as np
 
     from yamnet_lesson import signals
+    from yamnet_lesson._tensorflow import keras
     from yamnet_lesson.training import clip_patches, split_reference
     from yamnet_lesson.yamnet import build_yamnet
 
@@ -119,6 +124,59 @@ def bench_training(repeats: int) -> dict:
         plain / result["finetune"]["train_seconds_median"], 2
     )
     return result
+
+
+def yamnet_multiply_adds() -> int:
+    """Multiply-adds of one forward pass of YAMNet on one 96 x 64 patch (convolutions and head)."""
+    from yamnet_lesson._tensorflow import keras
+    from yamnet_lesson.yamnet import build_yamnet
+
+    model = build_yamnet(3, weights=None)
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.DepthwiseConv2D):
+            _, height, width, _ = layer.output.shape
+            kernel = layer.kernel.shape  # (kh, kw, in, out), depthwise (kh, kw, channels, 1)
+            total += height * width * int(np.prod(kernel))
+    return total + int(np.prod(model.get_layer("logits").kernel.shape))
+
+
+def matmul_gflops(repeats: int, size: int = 2048) -> float:
+    """TensorFlow's float32 matrix-multiply rate on this CPU, in GFLOP/s (median)."""
+    from yamnet_lesson._tensorflow import tf
+
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+    multiply = tf.function(lambda: tf.matmul(a, b))
+    multiply()
+    median, _ = median_time(lambda: [multiply().numpy() for _ in range(5)], repeats)
+    return 5 * 2 * size**3 / median / 1e9
+
+
+def bench_floor(repeats: int) -> dict:
+    """Time of one training step and one validation pass, and the matmul floor for 30 passes."""
+    from yamnet_lesson import signals, training
+
+    audio, labels = signals.noise_dataset(100, seed=0)
+    train_audio, _, val_audio, _ = training.split_reference(audio, labels, 5, verbose=False)
+    x_train, _ = training.clip_patches(train_audio)
+    x_val, _ = training.clip_patches(val_audio)
+    training.run_reference(5, epochs=1, verbose=False)  # builds and traces the engine
+    engine = training._engine("finetune", 3)
+    y_train = np.zeros(len(x_train), dtype=np.int32)
+    step, _ = median_time(lambda: engine.train_step(x_train, y_train)[0].numpy(), 3 * repeats)
+    validation, _ = median_time(lambda: training._batched(engine.predict, x_val), 3 * repeats)
+    gflops = matmul_gflops(repeats)
+    macs = yamnet_multiply_adds()
+    floor = 30 * len(x_val) * 2 * macs / (gflops * 1e9)
+    return {
+        "yamnet_multiply_adds_per_patch": macs,
+        "training_step_seconds_median": round(step, 4),
+        "validation_pass_seconds_median": round(validation, 4),
+        "epoch_estimate_30x_seconds": round(30 * (step + validation), 2),
+        "float32_matmul_gflops": round(gflops, 1),
+        "validation_30_passes_at_matmul_rate_seconds": round(floor, 2),
+    }
 
 
 def run_notebook(path: Path) -> dict:
@@ -179,6 +237,7 @@ def main() -> None:
         "features_300_signals": bench_features(args.repeats),
         "load_yamnet": bench_load(),
         "training_k5_30_epochs": bench_training(args.repeats),
+        "floor": bench_floor(args.repeats),
     }
     if args.notebooks:
         report["notebooks"] = {
