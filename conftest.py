@@ -20,7 +20,8 @@ if "YAMNET_LESSON_MODEL_DIR" not in os.environ and (SHARED / "models" / "yamnet"
 def shared_dir() -> Path:
     """The ../shared folder of real models and data; CI always has it."""
     model_dir = os.environ.get("YAMNET_LESSON_MODEL_DIR")
-    root = Path(model_dir).parents[1] if model_dir else SHARED
+    parents = Path(model_dir).resolve().parents if model_dir else []
+    root = parents[1] if len(parents) >= 2 else SHARED  # shared/models/yamnet -> shared
     if not (root / "audio").is_dir():
         pytest.fail(
             f"../shared (Google's YAMNet files and test audio) was not found at {root}; "

@@ -100,6 +100,14 @@ def test_example_clips_are_found(shared_dir):
     assert folder is not None and (folder / "dog_975ms.wav").is_file()
 
 
+@pytest.mark.parametrize("model_dir", ["/", "/models"])
+def test_a_model_folder_near_the_root_does_not_break_the_search(model_dir, monkeypatch):
+    """shared/ is looked for two levels above the model folder, when there are two."""
+    monkeypatch.setenv("YAMNET_LESSON_MODEL_DIR", model_dir)
+    folder = example_audio_dir()  # the shared/ beside the project, if there is one
+    assert folder is None or folder.name == "audio"
+
+
 def test_spoken_digits_are_downloaded_when_not_beside_the_project(
     tmp_path, monkeypatch, shared_dir
 ):

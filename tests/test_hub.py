@@ -123,3 +123,27 @@ def test_a_savedmodel_that_is_not_yamnet_is_refused(tmp_path):
     tf.saved_model.save(NotYamnet(), str(tmp_path / "other"))
     with pytest.raises(LessonError, match="not YAMNet"):
         load_from_hub(str(tmp_path / "other"))
+
+
+@pytest.fixture
+def no_official_files(tmp_path, monkeypatch):
+    """An offline machine without the official files: empty cache, no model folder."""
+    import yamnet_lesson.yamnet as yamnet_module
+
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    monkeypatch.setattr(yamnet_module, "_LOADED", {})
+    unreachable = assets.RemoteFile(
+        assets.YAMNET_TFLITE.name,
+        "http://127.0.0.1:9/yamnet.tflite",
+        assets.YAMNET_TFLITE.sha256,
+        assets.YAMNET_TFLITE.description,
+    )
+    monkeypatch.setattr(assets, "YAMNET_TFLITE", unreachable)
+
+
+def test_auto_falls_back_to_tf_hub_only_without_a_path(no_official_files, handle, monkeypatch):
+    monkeypatch.setattr(assets, "YAMNET_HUB_HANDLE", handle)
+    assert isinstance(load_yamnet(), HubYamnet)  # nothing given, files unreachable: TF Hub
+    with pytest.raises(LessonError, match="yamnett does not exist"):  # a path is never swapped
+        load_yamnet(Path(handle).parent / "yamnett")

@@ -53,10 +53,10 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
 
 def _shared_folder(relative: str) -> Path | None:
     """``shared/<relative>`` next to ``$YAMNET_LESSON_MODEL_DIR`` or beside the repository."""
-    candidates = []
-    if os.environ.get("YAMNET_LESSON_MODEL_DIR"):
-        candidates.append(Path(os.environ["YAMNET_LESSON_MODEL_DIR"]).resolve().parents[1])
-    candidates.append(Path(__file__).resolve().parents[2] / "shared")
+    candidates = [Path(__file__).resolve().parents[2] / "shared"]
+    model_dir = os.environ.get("YAMNET_LESSON_MODEL_DIR")
+    if model_dir and len(Path(model_dir).resolve().parents) >= 2:  # shared/models/yamnet
+        candidates.insert(0, Path(model_dir).resolve().parents[1])
     for root in candidates:
         if (root / relative).is_dir():
             return root / relative

@@ -116,7 +116,8 @@ def clip_patches(audio: Any, sample_rate: int = 16_000) -> tuple[np.ndarray, np.
     key = digest.hexdigest()
     if key not in _PATCH_CACHE:
         equal_length = len({clip.shape[0] for clip in clips}) == 1
-        if equal_length and clips[0].shape[0] >= features.PATCH_SAMPLES:
+        at_16k = sample_rate == features.SAMPLE_RATE
+        if at_16k and equal_length and clips[0].shape[0] >= features.PATCH_SAMPLES:
             # fast path: one batched log-mel for all clips (the reference data set)
             log_mel = features.log_mel_spectrogram(np.stack(clips, axis=1), sample_rate)
             per_clip = [features.patches(m) for m in log_mel]

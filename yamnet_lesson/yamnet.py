@@ -452,7 +452,8 @@ def load_yamnet(path: str | Path | None = None, *, source: str = "auto") -> Any:
         ``"files"``: the official TF Lite file and class map (as above);
         ``"hub"``: ``tensorflow_hub.load`` of YAMNet's TF Hub handle (or of
         ``path``, a handle or local SavedModel folder);
-        ``"auto"``: the files if they can be found or downloaded, else TF Hub.
+        ``"auto"``: the files if they can be found or downloaded, else TF Hub
+        (only without ``path``: a path given is used or reported, never replaced).
 
     The model is loaded once per process; later calls return the same object.
     ``model.source`` says which one was loaded.
@@ -469,7 +470,7 @@ def load_yamnet(path: str | Path | None = None, *, source: str = "auto") -> Any:
             try:
                 _LOADED[key] = _load_files(path)
             except LessonError as files_error:
-                if source == "files":
+                if source == "files" or path is not None:  # a path given is never swapped
                     raise
                 from .hub import load_from_hub
 
