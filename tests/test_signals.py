@@ -70,3 +70,18 @@ def test_seeded_and_independent_columns():
 def test_bad_sizes_are_refused_clearly(bad):
     with pytest.raises(LessonError, match="n_samples"):
         signals.white_noise(bad, 2)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: signals.pink_noise(100, seed=1.5), "seed must be a whole number"),
+        (lambda: signals.white_noise(100, seed=-1), "seed must be at least 0"),
+        (lambda: signals.noise_dataset(2, seconds=float("nan")), "seconds must be a positive"),
+        (lambda: signals.noise_dataset(2, seconds="1"), "seconds must be a number"),
+        (lambda: signals.noise_dataset(2, sample_rate=0), "sample_rate must be at least 1"),
+    ],
+)
+def test_bad_seeds_and_lengths_are_refused_clearly(call, message):
+    with pytest.raises(LessonError, match=message):
+        call()

@@ -148,6 +148,10 @@ def test_real_recordings_with_different_lengths_train(shared_dir):
         (lambda a, lab: fine_tune(a, lab, a, ["green"] * a.shape[1]), "never seen in training"),
         (lambda a, lab: fine_tune(a, lab, a), "both validation_audio and validation_labels"),
         (lambda a, lab: split_reference(a, lab, 4), "K .* must be between 1 and 2"),
+        (lambda a, lab: fine_tune(a, lab, seed=-1), "seed must be at least 0"),
+        (lambda a, lab: fine_tune(a, lab, learning_rate="0.1"), "learning_rate must be a number"),
+        (lambda a, lab: fine_tune(a, lab, learning_rate=float("nan")), "must be a positive"),
+        (lambda a, lab: fine_tune(a[:, :0], lab[:0]), "audio holds no signals"),
     ],
 )
 def test_bad_calls_get_a_clear_error(call, message):
@@ -189,12 +193,16 @@ def test_command_line_check():
     assert "tensorflow 2.21" in result.stdout
 
 
-def test_command_line_error_is_one_line(tmp_path):
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--k=100", "K (training examples per class) must be"), ("--seed=-1", "seed must be")],
+)
+def test_command_line_error_is_one_line(option, message):
     result = subprocess.run(
-        [sys.executable, "-m", "yamnet_lesson", "reference", "--k", "100"],
+        [sys.executable, "-m", "yamnet_lesson", "reference", option],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 2
-    assert result.stderr.strip().startswith("error: K (training examples per class) must be")
+    assert result.stderr.strip().startswith(f"error: {message}")
     assert "Traceback" not in result.stderr

@@ -81,6 +81,29 @@ def test_random_weights_only_when_asked_and_missing_files_refused(tmp_path):
         build_yamnet(weights=tmp_path / "no_such_file.tflite")
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"num_classes": 0}, "num_classes must be at least 2"),
+        ({"weights": None, "activation": "gelu"}, "activation must be 'relu6' or 'relu'"),
+        ({"weights": None, "output_activation": "softmx"}, "output_activation must be"),
+        ({"weights": "yamnet_class_map.csv"}, "weights must be Google's YAMNet TF Lite file"),
+    ],
+)
+def test_bad_build_arguments_are_refused_clearly(arguments, message):
+    with pytest.raises(LessonError, match=message):
+        build_yamnet(**arguments)
+
+
+def test_a_changed_official_file_is_refused(tflite_path, tmp_path):
+    changed = tmp_path / tflite_path.name
+    changed.write_bytes(tflite_path.read_bytes() + b"x")
+    with pytest.raises(LessonError, match="SHA-256 differs"):
+        build_yamnet(weights=changed)
+    with pytest.raises(LessonError, match="SHA-256 differs"):
+        build_yamnet(weights=tmp_path)  # a folder holding it
+
+
 def test_a_file_that_is_not_yamnet_is_refused(tmp_path):
     fake = tmp_path / "fake.tflite"
     fake.write_bytes(b"not a flatbuffer" * 100)

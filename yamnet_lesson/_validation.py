@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LessonError", "check_audio", "check_int", "check_waveform"]
+__all__ = ["LessonError", "check_audio", "check_int", "check_positive", "check_waveform"]
 
 
 class LessonError(ValueError):
@@ -29,6 +29,15 @@ def check_int(value: Any, name: str, low: int, high: int | None = None) -> int:
     return int(value)
 
 
+def check_positive(value: Any, name: str) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number above 0; else raise LessonError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise LessonError(f"{name} must be a number, got {value!r}.")
+    if not (np.isfinite(value) and value > 0):
+        raise LessonError(f"{name} must be a positive number, got {value}.")
+    return float(value)
+
+
 def check_audio(audio: Any, name: str = "audio", *, min_samples: int = 1) -> np.ndarray:
     """Return ``audio`` as a float32 array of shape ``(samples,)`` or ``(samples, signals)``.
 
@@ -43,6 +52,8 @@ def check_audio(audio: Any, name: str = "audio", *, min_samples: int = 1) -> np.
         raise LessonError(
             f"{name} must be 1-D (samples,) or 2-D (samples, signals), got shape {array.shape}."
         )
+    if array.ndim == 2 and array.shape[1] == 0:
+        raise LessonError(f"{name} holds no signals (shape {array.shape}).")
     if array.shape[0] < min_samples or array.size == 0:
         raise LessonError(
             f"{name} has {array.shape[0]} samples; at least {min_samples} are needed."

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 
-from ._validation import check_int
+from ._validation import check_int, check_positive
 
 __all__ = [
     "NOISE_COLORS",
@@ -43,14 +43,16 @@ BROWN_POLE = 0.999
 """Pole of the leaky integrator 1 / (1 - 0.999 z^-1) that turns white noise brown."""
 
 
-def _check_shape(n_samples: int, n_signals: int) -> tuple[int, int]:
-    return check_int(n_samples, "n_samples", 1), check_int(n_signals, "n_signals", 1)
+def _checked_rng(n_samples: int, n_signals: int, seed: int | None) -> np.random.Generator:
+    """Check the shape and seed every generator takes; return the seeded random generator."""
+    check_int(n_samples, "n_samples", 1)
+    check_int(n_signals, "n_signals", 1)
+    return np.random.default_rng(None if seed is None else check_int(seed, "seed", 0))
 
 
 def white_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -> np.ndarray:
     """Uniform white noise in [-1, 1], shape ``(n_samples, n_signals)``, float32."""
-    n_samples, n_signals = _check_shape(n_samples, n_signals)
-    rng = np.random.default_rng(seed)
+    rng = _checked_rng(n_samples, n_signals, seed)
     return rng.uniform(-1.0, 1.0, size=(n_samples, n_signals)).astype(np.float32)
 
 
@@ -76,8 +78,7 @@ def pink_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -
     as ``1/f`` (-10 dB per decade).  The columns are independent and each is
     scaled so that its largest absolute value is 1.
     """
-    n_samples, n_signals = _check_shape(n_samples, n_signals)
-    rng = np.random.default_rng(seed)
+    rng = _checked_rng(n_samples, n_signals, seed)
     n_bins = n_samples // 2 + 1
     spectrum = rng.standard_normal((n_bins, n_signals)) + 1j * rng.standard_normal(
         (n_bins, n_signals)
@@ -108,7 +109,9 @@ def noise_dataset(
         ``"white"``, ``"brown"`` or ``"pink"`` for each column.
     """
     n_per_color = check_int(n_per_color, "n_per_color", 1)
-    n_samples = round(seconds * sample_rate)
+    seed = check_int(seed, "seed", 0)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    n_samples = round(check_positive(seconds, "seconds") * sample_rate)
     audio = np.concatenate(
         [
             white_noise(n_samples, n_per_color, seed=seed),

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import features
-from ._validation import LessonError, check_audio, check_int
+from ._validation import LessonError, check_audio, check_int, check_positive
 
 __all__ = [
     "MODES",
@@ -375,8 +375,9 @@ def fine_tune(
         raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
     epochs = check_int(epochs, "epochs", 1)
     batch_size = check_int(batch_size, "batch_size", 1)
-    if not learning_rate > 0:
-        raise LessonError(f"learning_rate must be positive, got {learning_rate}.")
+    learning_rate = check_positive(learning_rate, "learning_rate")
+    seed = check_int(seed, "seed", 0)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
     train_patches, train_index = clip_patches(train_audio, sample_rate)
     n_train_clips = int(train_index.max()) + 1
     train_targets, classes = _encode_labels(train_labels, n_train_clips, "train_labels")

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import assets, features
 from ._tensorflow import keras, silenced_stderr, tf
-from ._validation import LessonError, check_waveform
+from ._validation import LessonError, check_int, check_waveform
 from .classes import read_class_names, top_classes
 
 __all__ = [
@@ -333,7 +333,8 @@ def build_yamnet(
     weights
         ``"auto"``: the official TF Lite file, found by :func:`assets.find_file`
         (explicit folder, ``$YAMNET_LESSON_MODEL_DIR``, cache, download);
-        a path to that ``.tflite`` file or to the float ``yamnet.h5``;
+        a path to that ``.tflite`` file (its SHA-256 checked) or a folder
+        holding it, or a path to the float ``yamnet.h5``;
         ``None``: random weights (only when asked for: training from scratch).
     activation
         ``"relu6"`` or ``"relu"``; by default what the weights were made with
@@ -346,11 +347,14 @@ def build_yamnet(
     ``layer2_pointwise_conv``, ... (each with ``_bn`` and ``_relu``), then
     ``embedding`` (1024), ``logits`` and ``predictions``.
     """
-    if weights == "auto":
-        weights = assets.find_file(assets.YAMNET_TFLITE)
-    path = None if weights is None else Path(weights)
-    if path is not None and not path.is_file():
-        raise LessonError(f"YAMNet weights file {path} does not exist.")
+    num_classes = check_int(num_classes, "num_classes", 2)
+    if activation not in (None, "relu6", "relu"):
+        raise LessonError(f"activation must be 'relu6' or 'relu', got {activation!r}.")
+    if output_activation not in (None, "sigmoid", "softmax"):
+        raise LessonError(
+            f"output_activation must be 'sigmoid' or 'softmax', got {output_activation!r}."
+        )
+    path = None if weights is None else _weights_file(weights)
     is_tflite = path is not None and path.suffix == ".tflite"
     activation = activation or ("relu6" if is_tflite else "relu")
     output_activation = output_activation or ("sigmoid" if num_classes == N_CLASSES else "softmax")
@@ -366,6 +370,23 @@ def build_yamnet(
         loaded = h5_weights(path, layer_names)
     _set_weights(model, loaded, path.name)
     return model
+
+
+def _weights_file(weights: str | Path) -> Path:
+    """The weights file ``build_yamnet`` was given: the official TF Lite file (checked) or an h5."""
+    if weights == "auto":
+        return assets.find_file(assets.YAMNET_TFLITE)
+    path = Path(weights)
+    if path.is_dir() or path.suffix == ".tflite":  # Google's file, its SHA-256 verified
+        return assets.find_file(assets.YAMNET_TFLITE, path)
+    if path.suffix != ".h5":
+        raise LessonError(
+            f"weights must be Google's YAMNet TF Lite file ({assets.YAMNET_TFLITE.name}), "
+            f"a folder holding it, or yamnet.h5; got {path.name}."
+        )
+    if not path.is_file():
+        raise LessonError(f"YAMNet weights file {path} does not exist.")
+    return path
 
 
 def in_batches(forward: Any, patches: np.ndarray, batch_size: int = 96) -> list[Any]:
