@@ -248,8 +248,9 @@ class _Engine:
         # Fine-tuning keeps batch norm in inference mode: Google's statistics stay
         # (as fine-tuning on little data should) and batch norm is a fixed
         # shift, folded into the convolutions for speed.  From scratch there are
-        # no statistics to keep, so batch norm learns them from each mini-batch,
-        # quickly (momentum 0.9), as a network trained from random weights would.
+        # no statistics to keep: batch norm normalises each mini-batch by its own
+        # statistics while training, and before each validation the statistics
+        # it will use are measured on the training data (see _measure_statistics).
         self.batch_norm_learns = mode == "scratch"
         self.model = self._network()
         self.body = None
@@ -263,9 +264,14 @@ class _Engine:
                     self.model.get_layer("predictions"),
                 ]
             )
-        for layer in self.model.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = 0.9
+        batch_norms = [
+            layer
+            for layer in self.model.layers
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ]
+        for layer in batch_norms:  # a training-mode pass stores that batch's own statistics
+            layer.momentum = 0.0
+        self.statistics = [v for b in batch_norms for v in (b.moving_mean, b.moving_variance)]
         self.optimizer = keras.optimizers.Adam()
         variables = self.trainable.trainable_variables
         self.optimizer.build(variables)
@@ -283,6 +289,9 @@ class _Engine:
         self.train_step = train_step
         self.predict = tf.function(
             lambda x: self.trainable(x, training=False), reduce_retracing=True
+        )
+        self.normalise_batch = tf.function(
+            lambda x: self.model(x, training=True), reduce_retracing=True
         )
         self.embed = (
             tf.function(lambda x: self.body(x, training=False), reduce_retracing=True)
@@ -310,6 +319,24 @@ class _Engine:
         for variable in self.optimizer.variables:
             variable.assign(np.zeros(variable.shape, variable.dtype))
         self.optimizer.learning_rate = learning_rate
+
+    def measure_statistics(self, patches: np.ndarray, batch_size: int) -> None:
+        """Give batch norm the statistics of the training data at today's weights.
+
+        From scratch, batch norm normalises every mini-batch by the batch's own
+        mean and variance.  To predict (one clip at a time, or a validation set
+        it must not peek at) it needs fixed ones: like MATLAB's "population"
+        setting, we pass the training patches through once more, in mini-batches,
+        and keep the average of their statistics.  Training itself is unchanged.
+        """
+        chunks = np.array_split(patches, -(-len(patches) // batch_size))
+        totals = [np.zeros(v.shape, np.float64) for v in self.statistics]
+        for chunk in chunks:
+            self.normalise_batch(chunk)  # momentum 0: each layer keeps this chunk's statistics
+            for total, variable in zip(totals, self.statistics, strict=True):
+                total += variable.numpy()
+        for total, variable in zip(totals, self.statistics, strict=True):
+            variable.assign((total / len(chunks)).astype(np.float32))
 
     def trained_copy(self) -> Any:
         """A copy of the trained network, so that the next run cannot change it."""
@@ -452,6 +479,8 @@ def fine_tune(
                 "val_loss": float("nan"),
                 "val_accuracy": float("nan"),
             }
+            if engine.batch_norm_learns:
+                engine.measure_statistics(train_inputs, batch_size)
             if has_validation:
                 clip_probabilities = _clip_average(_batched(engine.predict, val_inputs), val_index)
                 epoch_logs["val_accuracy"], epoch_logs["val_loss"] = _accuracy_and_loss(
@@ -473,6 +502,8 @@ def fine_tune(
         print(
             f"Training interrupted after {iteration} iterations; the model keeps what it learned."
         )
+    if result.interrupted and engine.batch_norm_learns:
+        engine.measure_statistics(train_inputs, batch_size)  # the model must stay usable
     result.train_seconds = time.perf_counter() - start
     result.epoch_history, result.iteration_history = epoch_log, iteration_log
     result.model = engine.trained_copy()
