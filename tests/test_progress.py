@@ -9,9 +9,9 @@ import pytest
 from yamnet_lesson.progress import LiveAccuracyChart, ProgressTable, format_elapsed
 
 
-def drive(callback, epochs: int, steps: int) -> None:
+def drive(callback, epochs: int, steps: int, classes: int = 3, rate: float = 1e-3) -> None:
     """Call a callback the way fine_tune does, with made-up but plausible numbers."""
-    callback.set_params({"epochs": epochs, "steps": steps})
+    callback.set_params({"epochs": epochs, "steps": steps, "classes": classes})
     callback.on_train_begin()
     iteration = 0
     for epoch in range(1, epochs + 1):
@@ -24,6 +24,7 @@ def drive(callback, epochs: int, steps: int) -> None:
                 "loss": 1.0 / iteration,
                 "accuracy": min(1.0, 0.3 + 0.1 * iteration),
                 "seconds": 0.5 * iteration,
+                "learning_rate": rate,
             }
             callback.on_train_batch_end(step, logs)
         callback.on_epoch_end(
@@ -67,6 +68,13 @@ def test_table_rows_at_first_every_50_and_last(capsys):
     assert first[5].strip() == "" and first[4].strip() == "40.00%"
 
 
+@pytest.mark.parametrize(("given", "shown"), [(None, "0.0300"), (5e-4, "0.0005")])
+def test_table_shows_the_rate_fine_tune_trains_with_unless_told(given, shown, capsys):
+    drive(ProgressTable(learning_rate=given), epochs=2, steps=1, rate=0.03)
+    rows = [line for line in capsys.readouterr().out.splitlines() if "%" in line]
+    assert {row.split("|")[8].strip() for row in rows} == {shown}
+
+
 def test_table_with_one_iteration_per_epoch_has_validation_on_each_printed_row(capsys):
     drive(ProgressTable(), epochs=30, steps=1)
     rows = [line for line in capsys.readouterr().out.splitlines() if "%" in line]
@@ -99,5 +107,16 @@ def test_live_chart_redraws_in_place_and_overlays_runs():
     )
     np.testing.assert_array_equal(second.get_xdata(), [1, 2, 3])
     np.testing.assert_allclose(second.get_ydata(), [90, 90, 90])
+    assert chart.max_epochs == 60 and chart.axes.get_xlim()[1] == 60.5
     assert chart.axes.get_title() == "Accuracy per epoch"
     assert chart.axes.get_xlabel() == "Epoch" and chart.axes.get_ylabel() == "Accuracy (%)"
+
+
+def test_live_chart_axis_grows_with_the_runs_and_chance_follows_the_classes():
+    chart = LiveAccuracyChart(ipywidgets.Output())
+    drive(chart, epochs=10, steps=1)
+    assert chart.axes.get_xlim()[1] == 30.5  # room for the reference's 30 epochs
+    drive(chart, epochs=45, steps=1, classes=10)
+    assert chart.axes.get_xlim()[1] == 45.5
+    chance = next(line for line in chart.axes.get_lines() if line.get_label() == "chance")
+    np.testing.assert_allclose(chance.get_ydata(), [10, 10])  # ten digits: 10 %

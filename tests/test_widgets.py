@@ -31,7 +31,8 @@ def test_pressing_train_draws_the_chart_and_the_confusion_matrix(trainer):
     assert "Validation accuracy" in trainer.status.value and "of 291" in trainer.status.value
     assert len(trainer.matrix_area.outputs) == 1
     first_run = trainer.chart.runs[0]
-    assert first_run["label"] == "head, K=3" and first_run["epoch"] == list(range(1, 9))
+    assert first_run["label"] == "train only the new layer, K=3"
+    assert first_run["epoch"] == list(range(1, 9))
 
 
 def test_a_second_run_is_drawn_over_the_first(trainer):
@@ -40,7 +41,8 @@ def test_a_second_run_is_drawn_over_the_first(trainer):
     trainer.button.click()
     assert len(trainer.results) == 2 and len(trainer.chart.runs) == 2
     labels = [line.get_label() for line in trainer.chart.axes.get_lines()]
-    assert "head, K=3: validation" in labels and "head, K=1: validation" in labels
+    assert "train only the new layer, K=3: validation" in labels
+    assert "train only the new layer, K=1: validation" in labels
     assert len(trainer.chart_area.outputs) == 1  # redrawn in place, not stacked
 
 
@@ -82,7 +84,26 @@ def test_out_of_range_values_are_refused_with_a_message(trainer):
     assert len(trainer.results) == before
 
 
-def test_interrupting_training_leaves_the_trainer_usable(trainer, monkeypatch):
+def test_interrupting_a_run_keeps_what_it_learned(trainer, monkeypatch):
+    """Kernel > Interrupt during training: fine_tune stops after the current epoch."""
+    drawn = trainer.chart.on_epoch_end
+
+    def interrupt_after_two(epoch, logs=None):
+        drawn(epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer.chart, "on_epoch_end", interrupt_after_two)
+    trainer._ended_at = -np.inf
+    trainer.epochs.value, trainer.mode.value = 6, "head"
+    trainer.button.click()
+    assert trainer.results[-1].interrupted
+    assert len(trainer.results[-1].epoch_history["epoch"]) == 2
+    assert "(interrupted: the model keeps what it learned)" in trainer.status.value
+    assert not trainer.button.disabled and not trainer.running
+
+
+def test_interrupting_before_training_leaves_the_trainer_usable(trainer, monkeypatch):
     import yamnet_lesson.widgets as widgets_module
 
     def interrupted(*args, **kwargs):
@@ -111,6 +132,6 @@ def test_moving_the_k_slider_during_a_run_does_not_change_that_run(trainer, monk
     trainer.button.click()
     run = trainer.chart.runs[-1]
     assert len(trainer.chart.runs) == runs_before + 1
-    assert run["label"] == "head, K=4" and run["epoch"] == [1, 2, 3]
+    assert run["label"] == "train only the new layer, K=4" and run["epoch"] == [1, 2, 3]
     assert "of 288" in trainer.status.value  # 3 x (100 - 4) validation signals
     assert trainer.k.value == 50  # the next run will use the new value

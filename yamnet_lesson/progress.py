@@ -61,13 +61,15 @@ class ProgressTable(keras.callbacks.Callback):
 
     Parameters
     ----------
-    learning_rate : float
-        Shown in the "Base Learning Rate" column (the reference keeps it constant).
+    learning_rate : float, optional
+        Shown in the "Base Learning Rate" column (the reference keeps it
+        constant).  By default the rate :func:`yamnet_lesson.fine_tune` trains
+        with, which it passes in its logs.
     every : int
         Print a row every this many iterations (and at the first and the last).
     """
 
-    def __init__(self, learning_rate: float = 1e-3, every: int = 50) -> None:
+    def __init__(self, learning_rate: float | None = None, every: int = 50) -> None:
         super().__init__()
         self.learning_rate = learning_rate
         self.every = every
@@ -113,7 +115,7 @@ class ProgressTable(keras.callbacks.Callback):
             _percent(val_accuracy),
             _loss(it["loss"]),
             _loss(val_loss),
-            f"{self.learning_rate:.4f}",
+            f"{self.learning_rate or it.get('learning_rate', math.nan):.4f}",
         )
         print(_row(cells))
 
@@ -130,11 +132,12 @@ class LiveAccuracyChart(keras.callbacks.Callback):
     def __init__(self, output: Any = None, *, max_epochs: int = 30) -> None:
         super().__init__()
         self.output = output
-        self.max_epochs = max_epochs
+        self.max_epochs = max_epochs  # the x axis grows with longer runs
+        self.chance = 100 / 3  # percent; set from the number of classes of each run
         self.runs: list[dict[str, Any]] = []
         self.redraws = 0
         self._handle: Any = None
-        self.figure = Figure(figsize=(7, 3.8))
+        self.figure = Figure(figsize=(9, 3.8))
         self.axes = self.figure.add_subplot()
 
     def start_run(self, label: str) -> None:
@@ -145,6 +148,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         if not self.runs or self.runs[-1]["epoch"]:
             self.start_run(f"run {len(self.runs) + 1}")
         self.max_epochs = max(self.max_epochs, int(self.params.get("epochs", 0)))
+        self.chance = 100 / int(self.params.get("classes", 3))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -178,7 +182,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
                     lw=1,
                     label=f"{run['label']}: training mini-batch",
                 )
-        ax.axhline(100 / 3, color="0.5", ls=":", lw=1, label="chance")
+        ax.axhline(self.chance, color="0.5", ls=":", lw=1, label="chance")
         ax.set(
             title="Accuracy per epoch",
             xlabel="Epoch",
@@ -187,7 +191,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
             ylim=(0, 103),
         )
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)  # off the curves
         self.figure.tight_layout()
         self._show()
         self.redraws += 1

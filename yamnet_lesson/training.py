@@ -162,11 +162,20 @@ class FineTuneResult:
         The trained network: ``(batch, 96, 64)`` log-mel patches -> class probabilities.
     class_names : list of str
         Output order of the probabilities.
+    mode : str
+        ``"finetune"``, ``"head"`` or ``"scratch"``.
+    sample_rate : int
+        Rate (Hz) that :meth:`predict` assumes for the audio it is given.
     epoch_history : dict of lists
         Per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``,
         ``val_accuracy`` (NaN without validation data), ``seconds``.
     iteration_history : dict of lists
         Per mini-batch: ``iteration``, ``epoch``, ``loss``, ``accuracy``, ``seconds``.
+    train_seconds : float
+        Time spent training, validation included (features excluded).
+    interrupted : bool
+        True if training was stopped early (Kernel > Interrupt); the model keeps
+        what it learned until then.
     """
 
     model: Any
@@ -389,10 +398,11 @@ def fine_tune(
         Rate of the audio in Hz; other rates than 16 kHz are resampled.
     callbacks
         Keras callbacks, e.g. :class:`yamnet_lesson.progress.ProgressTable` or
-        :class:`yamnet_lesson.plots.LiveAccuracyChart`.  They receive
-        ``on_train_batch_end`` per iteration and ``on_epoch_end`` per epoch with
-        logs ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``iteration``,
-        ``seconds``.
+        :class:`yamnet_lesson.progress.LiveAccuracyChart`.  They receive
+        ``on_train_batch_end`` per iteration (logs ``loss``, ``accuracy``,
+        ``iteration``, ``epoch``, ``seconds``, ``learning_rate``) and
+        ``on_epoch_end`` per epoch (adding ``val_loss`` and ``val_accuracy``);
+        ``params`` hold ``epochs``, ``steps`` (per epoch) and ``classes``.
 
     Returns
     -------
@@ -443,6 +453,7 @@ def fine_tune(
         model=engine.model,
         epochs=epochs,
         steps=steps,
+        classes=len(classes),
         verbose=0,
     )
     rng = np.random.default_rng(seed)
@@ -468,8 +479,9 @@ def fine_tune(
                     "accuracy": accuracy,
                     "seconds": time.perf_counter() - start,
                 }
-                for key, value in logs.items():
-                    iteration_log[key].append(value)
+                for key in iteration_log:
+                    iteration_log[key].append(logs[key])
+                logs["learning_rate"] = learning_rate
                 callback_list.on_train_batch_end(step, logs)
             epoch_logs = {
                 "epoch": epoch,

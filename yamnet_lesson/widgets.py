@@ -59,7 +59,7 @@ class InteractiveTrainer:
         self.status = widgets.HTML("Choose K, epochs and a mode, then press <b>Train</b>.")
         self.chart_area = widgets.Output()
         self.matrix_area = widgets.Output()
-        self.chart = LiveAccuracyChart(self.chart_area, max_epochs=EPOCH_RANGE[1])
+        self.chart = LiveAccuracyChart(self.chart_area)  # its x axis grows with the runs
         self.results: list[FineTuneResult] = []
         self.running = False
         self._ended_at = -np.inf
@@ -90,7 +90,7 @@ class InteractiveTrainer:
             return self._run(self.k.value, self.epochs.value, self.mode.value)
         except LessonError as error:
             self._say(f"Cannot train: {error}", "firebrick")
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # before training started (while computing features)
             self._say("Interrupted. Press Train to start again.", "darkorange")
         finally:
             self.running, self.button.disabled = False, False
@@ -105,7 +105,7 @@ class InteractiveTrainer:
         )
         label = dict((v, n) for n, v in MODE_CHOICES)[mode]
         self._say(f"Training: {label}, K = {k}, {epochs} epochs ...", "steelblue")
-        self.chart.start_run(f"{mode}, K={k}")
+        self.chart.start_run(f"{label}, K={k}")
         result = fine_tune(
             train_audio,
             train_labels,
@@ -119,12 +119,12 @@ class InteractiveTrainer:
         self.results.append(result)
         predicted = result.predict(val_audio)
         figure = plot_confusion_matrix(
-            val_labels, predicted, result.class_names, title=f"{mode}, K = {k}"
+            val_labels, predicted, result.class_names, title=f"{label}, K = {k}"
         )
         show_in(self.matrix_area, figure)
         plt.close(figure)
         correct = int(np.sum(predicted == val_labels))
-        note = " (interrupted)" if result.interrupted else ""
+        note = " (interrupted: the model keeps what it learned)" if result.interrupted else ""
         self._say(
             f"Validation accuracy {100 * correct / len(val_labels):.1f} % "
             f"({correct} of {len(val_labels)}) after {result.train_seconds:.1f} s{note}.",
