@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from yamnet_lesson import LessonError, assets
-from yamnet_lesson.yamnet import LAYERS, build_yamnet, conv_layer_names, tflite_weights
+from yamnet_lesson.yamnet import (
+    LAYERS,
+    build_yamnet,
+    conv_layer_names,
+    fold_batch_norm,
+    tflite_weights,
+)
 
 # --------------------------------------------------------------------------- TF Lite
 
@@ -237,3 +243,17 @@ def test_h5_with_a_missing_or_misshaped_layer_is_refused(tmp_path, fault, layer,
     write_published_h5(path, np.random.default_rng(1), **{fault: layer})
     with pytest.raises(LessonError, match=message):
         build_yamnet(weights=path)
+
+
+def test_folding_batch_norm_keeps_the_outputs(tmp_path):
+    """With batch norm statistics far from trivial (the random h5 above), folding is exact."""
+    rng = np.random.default_rng(2)
+    path = tmp_path / "yamnet.h5"
+    write_published_h5(path, rng)
+    model = build_yamnet(weights=path)
+    folded = fold_batch_norm(model)
+    assert not [layer for layer in folded.layers if "_bn" in layer.name]
+    patches = rng.normal(0, 1, (3, 96, 64)).astype(np.float32)
+    expected = model.predict(patches, verbose=0)
+    assert expected.std() > 0.01
+    np.testing.assert_allclose(folded.predict(patches, verbose=0), expected, atol=1e-4)

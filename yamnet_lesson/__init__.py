@@ -51,6 +51,11 @@ _SUBMODULES = (
 )
 
 
+def __dir__() -> list[str]:
+    """Names for tab completion, the lazily imported ones included."""
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
+
+
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)

@@ -38,7 +38,6 @@ __all__ = [
     "FSDD_ARCHIVE",
     "MODEL_DIR_ENV",
     "YAMNET_CLASS_MAP",
-    "YAMNET_H5",
     "YAMNET_HUB_HANDLE",
     "YAMNET_TFLITE",
     "RemoteFile",
@@ -84,12 +83,6 @@ YAMNET_CLASS_MAP = RemoteFile(
     "yamnet_class_map.csv",
     "cdf24d193e196d9e95912a2667051ae203e92a2ba09449218ccb40ef787c6df2",
     "YAMNet's official class map of the 521 AudioSet classes",
-)
-YAMNET_H5 = RemoteFile(
-    "yamnet.h5",
-    "https://storage.googleapis.com/audioset/yamnet.h5",
-    None,  # Google publishes no checksum for it
-    "YAMNet's float Keras weights file",
 )
 YAMNET_HUB_HANDLE = "https://tfhub.dev/google/yamnet/1"
 FSDD_ARCHIVE = RemoteFile(

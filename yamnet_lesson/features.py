@@ -78,10 +78,14 @@ def mel_filter_bank() -> np.ndarray:
 
 
 def resample(signals: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
-    """Resample along the first (samples) axis with an anti-aliasing resampler (soxr)."""
+    """Resample along the first (samples) axis with an anti-aliasing resampler (soxr).
+
+    ``signals``: shape ``(samples,)`` or ``(samples, signals)`` at ``fs`` Hz.
+    Returns float32 of shape ``(round(samples * target / fs), ...)`` at ``target`` Hz.
+    """
     fs = check_int(fs, "fs (sampling rate in Hz)", 1)
     if fs == target:
-        return signals
+        return np.asarray(signals, dtype=np.float32)
     resampled = librosa.resample(signals, orig_sr=fs, target_sr=target, res_type="soxr_hq", axis=0)
     return np.ascontiguousarray(resampled, dtype=np.float32)
 

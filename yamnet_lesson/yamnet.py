@@ -155,7 +155,8 @@ def fold_batch_norm(model: Any) -> Any:
     """The same network, batch norm folded into the convolutions: same outputs, faster.
 
     For inference, and for fine-tuning with batch norm kept in inference mode
-    (as :func:`yamnet_lesson.fine_tune` does): about 1.4 times faster on a CPU.
+    (:func:`yamnet_lesson.fine_tune` builds this network for modes "finetune"
+    and "head", with :func:`folded_weights`): about 1.4 times faster on a CPU.
     """
     relu6 = model.get_layer("layer1_conv_relu").max_value is not None
     folded = _architecture(
