@@ -1,4 +1,4 @@
-"""Figures for the lesson: spectra, mel images, the live accuracy chart, confusion matrices.
+"""Figures for the lesson: spectra, mel images, confusion matrices, accuracy against K.
 
 Every function returns a :class:`matplotlib.figure.Figure` with a title, axis
 labels and units, so a notebook cell shows it and a test can inspect it.
@@ -13,12 +13,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
+from ._validation import LessonError
 from .signals import SAMPLE_RATE, power_spectrum, spectral_slope
 
 __all__ = [
     "COLORS",
+    "MODE_LABELS",
     "plot_accuracy_vs_k",
     "plot_confusion_matrix",
+    "plot_front_end_comparison",
     "plot_mel_images",
     "plot_scores_over_time",
     "plot_spectra",
@@ -27,6 +30,16 @@ __all__ = [
 
 COLORS = {"white": "0.55", "brown": "saddlebrown", "pink": "hotpink"}
 """Line colour for each noise colour (white noise drawn grey so it shows on white paper)."""
+
+MODE_LABELS = {
+    "finetune": "pretrained, fine-tuned",
+    "head": "pretrained, only the new layer",
+    "scratch": "from scratch",
+}
+"""Legend text for each training mode of :func:`yamnet_lesson.training.fine_tune`."""
+
+MEL_BAND_LABEL = "Mel band (0 = 125 Hz ... 63 = 7.5 kHz)"
+LOG_MEL_LABEL = "log(mel magnitude + 0.001)"
 
 
 def _color(name: str) -> str | None:
@@ -58,10 +71,13 @@ def plot_spectra(
     fs: int = SAMPLE_RATE,
     band: tuple[float, float] = (100.0, 5_000.0),
 ) -> Figure:
-    """Average power spectrum of each colour on log-log axes, with reference slopes.
+    """Average power spectrum of each colour on log-log axes, with textbook slopes.
 
-    Dashed lines show 0, -10 and -20 dB per decade through each measured
-    spectrum; the legend gives each colour's slope measured over ``band``.
+    ``audio`` has shape ``(samples, signals)`` at ``fs`` Hz; ``band`` is the
+    fit band in Hz.  A black dashed line with the textbook slope (0, -10 or
+    -20 dB per decade) runs through each measured spectrum over ``band``; the
+    legend gives each colour's measured and textbook slope, so no text sits on
+    the curves.
     """
     labels = np.asarray(labels)
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -70,25 +86,20 @@ def plot_spectra(
         column = audio[:, labels == name]
         freqs, psd = power_spectrum(column, fs)
         slope = spectral_slope(column, fs, *band)
+        theory = f" (theory {references[name]:+.0f})" if name in references else ""
         ax.semilogx(
             freqs[1:],
             10 * np.log10(psd[1:]),
             color=_color(name),
-            label=f"{name}: {slope:+.1f} dB/decade",
+            label=f"{name}: {slope:+.1f} dB/decade{theory}",
         )
         if name in references:
             f_ref = np.geomspace(*band, 20)
             anchor = 10 * np.log10(np.interp(band[0], freqs, psd))
             line = anchor + references[name] * np.log10(f_ref / band[0])
             ax.semilogx(f_ref, line, "k--", lw=1)
-            ax.annotate(
-                f"{references[name]:.0f} dB/decade",
-                (f_ref[-1], line[-1]),
-                fontsize=8,
-                xytext=(0, 7),
-                textcoords="offset points",
-                ha="right",
-            )
+    if any(name in references for name in labels.tolist()):
+        ax.plot([], [], "k--", lw=1, label="textbook slope")  # one legend entry for all three
     ax.axvspan(*band, color="0.93", zorder=0, label=f"fit band {band[0]:.0f}-{band[1]:.0f} Hz")
     ax.set(
         title="Power spectra of the three noise colours (Welch, mean of all signals)",
@@ -103,7 +114,11 @@ def plot_spectra(
 
 
 def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE) -> Figure:
-    """Log-mel spectrogram of the first signal of each class, side by side, one colour scale."""
+    """Log-mel spectrogram of the first signal of each class, side by side, one colour scale.
+
+    ``audio`` has shape ``(samples, signals)``, 0.98 s at ``fs`` Hz; each
+    panel is the signal's 96 x 64 patch with time (s) across and mel band up.
+    """
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     columns = [np.flatnonzero(labels == c)[0] for c in classes]
@@ -126,9 +141,61 @@ def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPL
             cmap="magma",
         )
         ax.set(title=f"{name} noise", xlabel="Time (s)")
-    axes[0].set_ylabel("Mel band (0 = 125 Hz ... 63 = 7.5 kHz)")
-    fig.colorbar(shown, ax=axes, label="log(mel magnitude + 0.001)")
+    axes[0].set_ylabel(MEL_BAND_LABEL)
+    fig.colorbar(shown, ax=axes, label=LOG_MEL_LABEL)
     fig.suptitle("What YAMNet sees: 96 x 64 log-mel patches (shared colour scale)")
+    return fig
+
+
+def plot_front_end_comparison(
+    ours: np.ndarray,
+    theirs: np.ndarray,
+    *,
+    labels: tuple[str, str] = ("ours", "Google's"),
+    title: str = "One window, two front ends: ours (librosa) and Google's (TF Lite graph)",
+) -> Figure:
+    """Two log-mel patches of the same audio side by side, and their difference.
+
+    ``ours`` and ``theirs`` have shape ``(frames, 64)``, one frame every
+    10 ms; ``labels`` name them in the panel titles.  Both share one colour
+    scale (equal colours mean equal values); the difference ``ours - theirs``
+    has its own scale, symmetric about 0.
+    """
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    if ours.shape != theirs.shape:
+        raise LessonError(f"the two patches differ in shape: {ours.shape} and {theirs.shape}.")
+    difference = ours - theirs
+    vmin = float(min(ours.min(), theirs.min()))
+    vmax = float(max(ours.max(), theirs.max()))
+    limit = float(np.abs(difference).max()) or 1e-6
+    frame_seconds = features.HOP_SAMPLES / features.SAMPLE_RATE
+    extent = (0, ours.shape[0] * frame_seconds, 0, ours.shape[1])
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True, layout="constrained")
+    for ax, image, name in zip(axes[:2], (ours, theirs), labels, strict=True):
+        shown = ax.imshow(
+            image.T,
+            origin="lower",
+            aspect="auto",
+            extent=extent,
+            vmin=vmin,
+            vmax=vmax,
+            cmap="magma",
+        )
+        ax.set(title=name, xlabel="Time (s)")
+    fig.colorbar(shown, ax=axes[:2], label=LOG_MEL_LABEL)
+    shown_difference = axes[2].imshow(
+        difference.T,
+        origin="lower",
+        aspect="auto",
+        extent=extent,
+        vmin=-limit,
+        vmax=limit,
+        cmap="coolwarm",
+    )
+    axes[2].set(title=f"{labels[0]} - {labels[1]}", xlabel="Time (s)")
+    axes[0].set_ylabel(MEL_BAND_LABEL)
+    fig.colorbar(shown_difference, ax=axes[2], label="difference (same units)")
+    fig.suptitle(title)
     return fig
 
 
@@ -161,12 +228,17 @@ def plot_confusion_matrix(
 
 
 def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
-    """Validation accuracy (%) against K for each mode: mean line, one dot per seed."""
+    """Validation accuracy (%) against K for each mode: mean line, one dot per seed.
+
+    ``results`` is ``{mode: {k: [accuracy per seed, 0-1]}}``, as returned by
+    :func:`yamnet_lesson.training.accuracy_vs_k`; the legend names each mode
+    in words (:data:`MODE_LABELS`), any other key as it is.
+    """
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for mode, by_k in results.items():
         ks = sorted(by_k)
         means = [100 * np.mean(by_k[k]) for k in ks]
-        ax.plot(ks, means, marker="o", label=mode)
+        ax.plot(ks, means, marker="o", label=MODE_LABELS.get(mode, mode))
         for k in ks:
             ax.scatter(
                 [k] * len(by_k[k]),

@@ -1,0 +1,104 @@
+"""The lesson's figures: titles, labels and legends a student can read at a glance."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from yamnet_lesson import LessonError, features, plots, signals
+
+
+@pytest.fixture(scope="module")
+def noise():
+    return signals.noise_dataset(n_per_color=4, seed=0)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def legend_texts(ax) -> list[str]:
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def test_spectra_put_the_slopes_in_the_legend_not_on_the_curves(noise):
+    audio, labels = noise
+    fig = plots.plot_spectra(audio, labels, band=(100, 5_000))
+    ax = fig.axes[0]
+    assert len(ax.texts) == 0  # nothing written over the curves
+    entries = legend_texts(ax)
+    assert any(e.startswith("white:") and e.endswith("(theory +0)") for e in entries)
+    assert any(e.startswith("pink:") and e.endswith("(theory -10)") for e in entries)
+    assert any(e.startswith("brown:") and e.endswith("(theory -20)") for e in entries)
+    assert "textbook slope" in entries
+    assert ax.get_xlabel() == "Frequency (Hz)" and "dB" in ax.get_ylabel()
+
+
+def test_mel_images_share_one_colour_scale(noise):
+    audio, labels = noise
+    fig = plots.plot_mel_images(audio, labels)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 3
+    assert len({image.get_clim() for image in images}) == 1
+    assert fig.axes[0].get_ylabel() == plots.MEL_BAND_LABEL
+    assert all(ax.get_xlabel() == "Time (s)" for ax in fig.axes[:3])
+
+
+def test_front_end_comparison_shares_the_scale_and_the_mel_figure_labels():
+    rng = np.random.default_rng(0)
+    ours = rng.normal(1.0, 1.0, (96, 64))
+    theirs = ours + rng.normal(0, 0.01, ours.shape) + 0.5  # shifted: its own range
+    fig = plots.plot_front_end_comparison(ours, theirs)
+    panels = [ax for ax in fig.axes if ax.images][:3]
+    (ours_image,), (theirs_image,), (difference,) = (ax.images for ax in panels)
+    low = min(ours.min(), theirs.min())
+    high = max(ours.max(), theirs.max())
+    assert ours_image.get_clim() == theirs_image.get_clim() == pytest.approx((low, high))
+    low_d, high_d = difference.get_clim()
+    assert low_d == -high_d == pytest.approx(-np.abs(ours - theirs).max())
+    assert [ax.get_title() for ax in panels] == ["ours", "Google's", "ours - Google's"]
+    assert all(ax.get_xlabel() == "Time (s)" for ax in panels)
+    assert panels[0].get_ylabel() == plots.MEL_BAND_LABEL
+    colorbar_labels = {ax.get_ylabel() for ax in fig.axes if not ax.images}
+    assert plots.LOG_MEL_LABEL in colorbar_labels
+    frames_seconds = 96 * features.HOP_SAMPLES / features.SAMPLE_RATE
+    assert panels[0].get_xlim() == pytest.approx((0, frames_seconds))
+
+
+def test_front_end_comparison_refuses_patches_of_different_shapes():
+    with pytest.raises(LessonError, match="differ in shape"):
+        plots.plot_front_end_comparison(np.zeros((96, 64)), np.zeros((95, 64)))
+
+
+def test_accuracy_vs_k_names_the_modes_in_words():
+    results = {
+        "finetune": {1: [0.9, 1.0], 5: [1.0, 1.0]},
+        "head": {1: [0.8, 0.85], 5: [0.95, 1.0]},
+        "scratch": {1: [0.33, 0.34], 5: [0.33, 0.4]},
+        "other": {1: [0.5], 5: [0.6]},
+    }
+    fig = plots.plot_accuracy_vs_k(results)
+    entries = legend_texts(fig.axes[0])
+    assert entries == [
+        "pretrained, fine-tuned",
+        "pretrained, only the new layer",
+        "from scratch",
+        "other",  # an unknown mode keeps its own name
+        "chance (3 classes)",
+    ]
+    assert [line.get_ydata().tolist() for line in fig.axes[0].lines[:1]] == [[95.0, 100.0]]
+
+
+def test_every_figure_has_a_title(noise):
+    audio, labels = noise
+    figures = [
+        plots.plot_waveforms(audio, labels),
+        plots.plot_spectra(audio, labels),
+        plots.plot_mel_images(audio, labels),
+        plots.plot_confusion_matrix(["a", "b"], ["a", "a"], ["a", "b"]),
+        plots.plot_accuracy_vs_k({"finetune": {1: [1.0]}}),
+        plots.plot_scores_over_time(np.full((3, 4), 0.5), ["w", "x", "y", "z"], k=2),
+    ]
+    for fig in figures:
+        assert fig.get_suptitle() or any(ax.get_title() for ax in fig.axes)
