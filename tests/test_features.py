@@ -77,3 +77,21 @@ def test_patches_every_0_48_s_and_padding_like_yamnet():
 def test_bad_input_gets_one_clear_message(bad, message):
     with pytest.raises(LessonError, match=message):
         features.log_mel_spectrogram(bad)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: features.pad_for_patches(np.ones((100, 2))), "one 1-D waveform"),
+        (lambda: features.pad_for_patches([0.0] * 10), None),  # a list is a waveform too
+        (lambda: features.patches(np.zeros((100, 3))), r"need a \(frames, 64\)"),
+        (lambda: features.patches(np.zeros((100, 64)), hop_frames=0), "hop_frames must be"),
+        (lambda: features.waveform_to_patches(np.ones((16_000, 2))), "one 1-D waveform"),
+    ],
+)
+def test_patch_helpers_check_their_input(call, message):
+    if message is None:
+        assert call().shape == (15_600,)
+        return
+    with pytest.raises(LessonError, match=message):
+        call()

@@ -26,7 +26,7 @@ from functools import lru_cache
 import librosa
 import numpy as np
 
-from ._validation import LessonError, check_audio, check_int
+from ._validation import LessonError, check_audio, check_int, check_waveform
 
 __all__ = [
     "FMAX",
@@ -133,10 +133,11 @@ def patches(log_mel: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarr
     frames after the last whole patch are dropped.
     """
     log_mel = np.asarray(log_mel, dtype=np.float32)
-    if log_mel.ndim != 2 or log_mel.shape[0] < PATCH_FRAMES:
+    hop_frames = check_int(hop_frames, "hop_frames", 1)
+    if log_mel.ndim != 2 or log_mel.shape[0] < PATCH_FRAMES or log_mel.shape[1] != N_MELS:
         raise LessonError(
-            f"need a (frames, 64) log-mel spectrogram with at least {PATCH_FRAMES} frames, "
-            f"got shape {log_mel.shape}."
+            f"need a (frames, {N_MELS}) log-mel spectrogram with at least {PATCH_FRAMES} "
+            f"frames, got shape {log_mel.shape}."
         )
     windows = np.lib.stride_tricks.sliding_window_view(log_mel, PATCH_FRAMES, axis=0)
     return np.ascontiguousarray(windows[::hop_frames].transpose(0, 2, 1))
@@ -151,6 +152,7 @@ def pad_for_patches(waveform: np.ndarray, *, whole_hops: bool = True) -> np.ndar
     end of the clip is never dropped; with ``whole_hops=False`` the tail that does
     not fill a whole patch is left out (a 0.98 s signal stays one patch).
     """
+    waveform = check_waveform(waveform)
     n = waveform.shape[0]
     hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES)) if whole_hops else 0
     target = max(n, PATCH_SAMPLES) if not whole_hops else PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
@@ -166,9 +168,7 @@ def waveform_to_patches(
     :func:`pad_for_patches`, turned into a log-mel spectrogram and cut into
     patches every 0.48 s starting at 0.
     """
-    audio = check_audio(waveform, "waveform")
-    if audio.ndim != 1:
-        raise LessonError(f"waveform must be 1-D (one clip), got shape {audio.shape}.")
+    audio = check_waveform(waveform)
     padded = pad_for_patches(resample(audio, fs), whole_hops=whole_hops)
     log_mel = log_mel_spectrogram(padded)
     return patches(log_mel), log_mel
