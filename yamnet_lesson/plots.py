@@ -7,6 +7,7 @@ labels and units, so a notebook cell shows it and a test can inspect it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -113,6 +114,24 @@ def plot_spectra(
     return fig
 
 
+def _draw_log_mel(
+    ax: Any, log_mel: np.ndarray, title: str, limits: tuple[float, float], cmap: str = "magma"
+) -> Any:
+    """Draw a ``(frames, 64)`` log-mel patch: time in seconds across, mel band up."""
+    seconds = log_mel.shape[0] * features.HOP_SAMPLES / features.SAMPLE_RATE
+    image = ax.imshow(
+        log_mel.T,
+        origin="lower",
+        aspect="auto",
+        extent=(0, seconds, 0, log_mel.shape[1]),
+        vmin=limits[0],
+        vmax=limits[1],
+        cmap=cmap,
+    )
+    ax.set(title=title, xlabel="Time (s)")
+    return image
+
+
 def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE) -> Figure:
     """Log-mel spectrogram of the first signal of each class, side by side, one colour scale.
 
@@ -128,19 +147,8 @@ def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPL
         1, len(classes), figsize=(4 * len(classes), 3.4), sharey=True, layout="constrained"
     )
     axes = np.atleast_1d(axes)
-    frame_seconds = features.HOP_SAMPLES / features.SAMPLE_RATE
-    extent = (0, images.shape[1] * frame_seconds, 0, features.N_MELS)
     for ax, name, image in zip(axes, classes, images, strict=True):
-        shown = ax.imshow(
-            image.T,
-            origin="lower",
-            aspect="auto",
-            extent=extent,
-            vmin=vmin,
-            vmax=vmax,
-            cmap="magma",
-        )
-        ax.set(title=f"{name} noise", xlabel="Time (s)")
+        shown = _draw_log_mel(ax, image, f"{name} noise", (vmin, vmax))
     axes[0].set_ylabel(MEL_BAND_LABEL)
     fig.colorbar(shown, ax=axes, label=LOG_MEL_LABEL)
     fig.suptitle("What YAMNet sees: 96 x 64 log-mel patches (shared colour scale)")
@@ -168,31 +176,14 @@ def plot_front_end_comparison(
     vmin = float(min(ours.min(), theirs.min()))
     vmax = float(max(ours.max(), theirs.max()))
     limit = float(np.abs(difference).max()) or 1e-6
-    frame_seconds = features.HOP_SAMPLES / features.SAMPLE_RATE
-    extent = (0, ours.shape[0] * frame_seconds, 0, ours.shape[1])
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True, layout="constrained")
     for ax, image, name in zip(axes[:2], (ours, theirs), labels, strict=True):
-        shown = ax.imshow(
-            image.T,
-            origin="lower",
-            aspect="auto",
-            extent=extent,
-            vmin=vmin,
-            vmax=vmax,
-            cmap="magma",
-        )
-        ax.set(title=name, xlabel="Time (s)")
+        shown = _draw_log_mel(ax, image, name, (vmin, vmax))
     fig.colorbar(shown, ax=axes[:2], label=LOG_MEL_LABEL)
-    shown_difference = axes[2].imshow(
-        difference.T,
-        origin="lower",
-        aspect="auto",
-        extent=extent,
-        vmin=-limit,
-        vmax=limit,
-        cmap="coolwarm",
+    title_difference = f"{labels[0]} - {labels[1]}"
+    shown_difference = _draw_log_mel(
+        axes[2], difference, title_difference, (-limit, limit), cmap="coolwarm"
     )
-    axes[2].set(title=f"{labels[0]} - {labels[1]}", xlabel="Time (s)")
     axes[0].set_ylabel(MEL_BAND_LABEL)
     fig.colorbar(shown_difference, ax=axes[2], label="difference (same units)")
     fig.suptitle(title)
