@@ -220,3 +220,15 @@ def test_command_line_error_is_one_line(option, message):
     assert result.returncode == 2
     assert result.stderr.strip().startswith(f"error: {message}")
     assert "Traceback" not in result.stderr
+
+
+def test_predicting_with_several_results_does_not_make_tensorflow_warn(data, caplog):
+    """Each result's forward pass is traced once, whatever the batch sizes (no log noise)."""
+    train_audio, train_labels, val_audio, _ = data
+    results = [
+        fine_tune(train_audio, train_labels, mode="head", epochs=1, seed=s) for s in range(4)
+    ]
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for result in results:
+            assert result.predict(val_audio[:, :97]).shape == (97,)  # batches of 49 and 48
+    assert "retracing" not in caplog.text

@@ -186,7 +186,6 @@ class FineTuneResult:
     iteration_history: dict[str, list[float]] = field(default_factory=dict)
     train_seconds: float = 0.0
     interrupted: bool = False
-    _forward: Any = None
 
     @property
     def validation_accuracy(self) -> float:
@@ -197,11 +196,34 @@ class FineTuneResult:
     def predict_proba(self, audio: Any) -> np.ndarray:
         """Class probabilities per clip, shape ``(clips, classes)`` (patch average)."""
         patches, clip_index = clip_patches(audio, self.sample_rate)
-        return _clip_average(_batched(self._forward, patches), clip_index)
+        return _clip_average(_batched(_forward_with(self.model), patches), clip_index)
 
     def predict(self, audio: Any) -> np.ndarray:
         """Predicted class name per clip, a str array of shape ``(clips,)``."""
         return np.asarray(self.class_names)[np.argmax(self.predict_proba(audio), axis=1)]
+
+
+_FORWARDS: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+
+def _forward_with(model: Any) -> Any:
+    """A forward pass for ``model``, traced once per network shape and reused for every result.
+
+    Tracing a new function for each trained result would cost a second each
+    time and make TensorFlow warn about retracing; instead one twin network per
+    shape is traced once and given the result's weights before it runs.
+    """
+    from ._tensorflow import keras, tf
+
+    key = (model.name, int(model.output.shape[-1]))
+    if key not in _FORWARDS:
+        twin = keras.models.clone_model(model)
+        patch = tf.TensorSpec([None, features.PATCH_FRAMES, features.N_MELS], tf.float32)
+        traced = tf.function(lambda x: twin(x, training=False), input_signature=[patch])
+        _FORWARDS[key] = (twin, traced)
+    twin, traced = _FORWARDS[key]
+    twin.set_weights(model.get_weights())
+    return traced
 
 
 def _batched(forward: Any, patches: np.ndarray) -> np.ndarray:
@@ -427,7 +449,7 @@ def fine_tune(
             validation_labels, int(val_index.max()) + 1, "validation_labels", classes
         )
 
-    from ._tensorflow import keras, tf
+    from ._tensorflow import keras
 
     engine = _engine(mode, len(classes))
     engine.start(seed, learning_rate)
@@ -519,7 +541,6 @@ def fine_tune(
     result.train_seconds = time.perf_counter() - start
     result.epoch_history, result.iteration_history = epoch_log, iteration_log
     result.model = engine.trained_copy()
-    result._forward = tf.function(lambda x: result.model(x, training=False), reduce_retracing=True)
     callback_list.on_train_end({"interrupted": result.interrupted})
     return result
 
