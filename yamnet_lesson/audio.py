@@ -55,8 +55,9 @@ def _shared_folder(relative: str) -> Path | None:
     """``shared/<relative>`` next to ``$YAMNET_LESSON_MODEL_DIR`` or beside the repository."""
     candidates = [Path(__file__).resolve().parents[2] / "shared"]
     model_dir = os.environ.get("YAMNET_LESSON_MODEL_DIR")
-    if model_dir and len(Path(model_dir).resolve().parents) >= 2:  # shared/models/yamnet
-        candidates.insert(0, Path(model_dir).resolve().parents[1])
+    parents = Path(model_dir).resolve().parents if model_dir else []
+    if len(parents) >= 2:  # shared/models/yamnet -> shared
+        candidates.insert(0, parents[1])
     for root in candidates:
         if (root / relative).is_dir():
             return root / relative

@@ -107,6 +107,9 @@ class ProgressTable(keras.callbacks.Callback):
         print(self._rule)
 
     def _print(self, it: dict[str, Any], val_accuracy: float, val_loss: float) -> None:
+        rate = self.learning_rate
+        if rate is None:  # the rate fine_tune trains with
+            rate = it.get("learning_rate", math.nan)
         cells = (
             str(int(it["epoch"])),
             str(int(it["iteration"])),
@@ -115,7 +118,7 @@ class ProgressTable(keras.callbacks.Callback):
             _percent(val_accuracy),
             _loss(it["loss"]),
             _loss(val_loss),
-            f"{self.learning_rate or it.get('learning_rate', math.nan):.4f}",
+            f"{rate:.4f}",
         )
         print(_row(cells))
 

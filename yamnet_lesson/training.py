@@ -281,7 +281,7 @@ class _Engine:
         # shift, folded into the convolutions for speed.  From scratch there are
         # no statistics to keep: batch norm normalises each mini-batch by its own
         # statistics while training, and before each validation the statistics
-        # it will use are measured on the training data (see _measure_statistics).
+        # it will use are measured on the training data (see measure_statistics).
         self.batch_norm_learns = mode == "scratch"
         self.model = self._network()
         self.body = None
