@@ -9,11 +9,16 @@ import pytest
 from yamnet_lesson.progress import LiveAccuracyChart, ProgressTable, format_elapsed
 
 
-def drive(callback, epochs: int, steps: int, classes: int = 3, rate: float = 1e-3) -> None:
-    """Call a callback the way fine_tune does, with made-up but plausible numbers."""
+def drive(
+    callback, epochs: int, steps: int, classes: int = 3, rate: float = 1e-3, every: int = 50
+) -> None:
+    """Call a callback the way fine_tune does, with made-up but plausible numbers.
+
+    Validation at iteration 1, every ``every`` iterations and at the last, as fine_tune does.
+    """
     callback.set_params({"epochs": epochs, "steps": steps, "classes": classes})
     callback.on_train_begin()
-    iteration = 0
+    iteration, last = 0, epochs * steps
     for epoch in range(1, epochs + 1):
         callback.on_epoch_begin(epoch - 1)
         for step in range(steps):
@@ -26,22 +31,15 @@ def drive(callback, epochs: int, steps: int, classes: int = 3, rate: float = 1e-
                 "seconds": 0.5 * iteration,
                 "learning_rate": rate,
             }
+            if iteration in (1, last) or iteration % every == 0:
+                logs.update(val_accuracy=0.9, val_loss=2e-5)
             callback.on_train_batch_end(step, logs)
-        callback.on_epoch_end(
-            epoch - 1,
-            {
-                "iteration": iteration,
-                "val_accuracy": 0.9,
-                "val_loss": 2e-5,
-                "accuracy": 1.0,
-                "loss": 0.1,
-            },
-        )
+        callback.on_epoch_end(epoch - 1, {"iteration": iteration, "accuracy": 1.0, "loss": 0.1})
     callback.on_train_end()
 
 
 def test_table_rows_at_first_every_50_and_last(capsys):
-    drive(ProgressTable(), epochs=30, steps=4)  # 120 iterations
+    drive(ProgressTable(), epochs=30, steps=4, every=1_000)  # 120 iterations, validated 1 and 120
     lines = capsys.readouterr().out.splitlines()
     rows = [line for line in lines if line.startswith("|") and line[2:9].strip().isdigit()]
     iterations = [int(row.split("|")[2]) for row in rows]
@@ -64,8 +62,10 @@ def test_table_rows_at_first_every_50_and_last(capsys):
     assert last[1].strip() == "30" and last[3].strip() == "00:01:00"
     assert last[5].strip() == "90.00%" and last[7].strip() == "2.0000e-05"
     assert last[8].strip() == "0.0010"
-    first = rows[0].split("|")  # mid-epoch row: no validation yet, blank like the reference
-    assert first[5].strip() == "" and first[4].strip() == "40.00%"
+    first = rows[0].split("|")
+    assert first[5].strip() == "90.00%" and first[4].strip() == "40.00%"
+    middle = rows[1].split("|")  # not validated at iteration 50: blank, like the reference
+    assert middle[5].strip() == "" and middle[7].strip() == ""
 
 
 @pytest.mark.parametrize(("given", "shown"), [(None, "0.0300"), (5e-4, "0.0005")])
@@ -91,32 +91,39 @@ def test_format_elapsed(seconds, text):
 
 def test_live_chart_redraws_in_place_and_overlays_runs():
     area = ipywidgets.Output()
-    chart = LiveAccuracyChart(area, max_epochs=60)
+    chart = LiveAccuracyChart(area, max_iterations=60, min_interval=0)
     chart.start_run("first")
     drive(chart, epochs=5, steps=1)
-    assert chart.redraws == 5 and len(area.outputs) == 1  # redrawn, never stacked
+    assert chart.redraws == 5 + 1 and len(area.outputs) == 1  # each iteration, the end; in place
     chart.start_run("second")
-    drive(chart, epochs=3, steps=2)
-    assert chart.redraws == 8 and len(area.outputs) == 1
+    drive(chart, epochs=3, steps=2, every=2)
+    assert chart.redraws == 6 + 6 + 1 and len(area.outputs) == 1
     png = base64.b64decode(area.outputs[0]["data"]["image/png"])
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
-    labels = [line.get_label() for line in chart.axes.get_lines()]
-    assert "first: validation" in labels and "second: validation" in labels
-    second = next(
-        line for line in chart.axes.get_lines() if line.get_label() == "second: validation"
-    )
-    np.testing.assert_array_equal(second.get_xdata(), [1, 2, 3])
-    np.testing.assert_allclose(second.get_ydata(), [90, 90, 90])
-    assert chart.max_epochs == 60 and chart.axes.get_xlim()[1] == 60.5
-    assert chart.axes.get_title() == "Accuracy per epoch"
-    assert chart.axes.get_xlabel() == "Epoch" and chart.axes.get_ylabel() == "Accuracy (%)"
+    lines = {line.get_label(): line for line in chart.axes.get_lines()}
+    assert {"first: validation", "second: validation", "second: mini-batch"} <= set(lines)
+    assert "first: mini-batch" not in lines  # earlier runs keep only their validation curve
+    np.testing.assert_array_equal(lines["second: mini-batch"].get_xdata(), [1, 2, 3, 4, 5, 6])
+    np.testing.assert_array_equal(lines["second: validation"].get_xdata(), [1, 2, 4, 6])
+    np.testing.assert_allclose(lines["second: validation"].get_ydata(), [90] * 4)
+    np.testing.assert_array_equal(lines["first: validation"].get_xdata(), [1, 5])
+    assert lines["first: validation"].get_marker() != lines["second: validation"].get_marker()
+    assert chart.max_iterations == 60 and chart.axes.get_xlim()[1] == 60.5
+    assert chart.axes.get_xlabel().startswith("Iteration")
+    assert chart.axes.get_ylabel() == "Accuracy (%)"
+
+
+def test_live_chart_redraws_at_most_every_min_interval_but_always_on_validation():
+    chart = LiveAccuracyChart(ipywidgets.Output(), min_interval=3600)
+    drive(chart, epochs=30, steps=1)
+    assert chart.redraws == 3  # iteration 1 and 30 (validated), the end: not the 28 between
 
 
 def test_live_chart_axis_grows_with_the_runs_and_chance_follows_the_classes():
     chart = LiveAccuracyChart(ipywidgets.Output())
     drive(chart, epochs=10, steps=1)
-    assert chart.axes.get_xlim()[1] == 30.5  # room for the reference's 30 epochs
-    drive(chart, epochs=45, steps=1, classes=10)
+    assert chart.axes.get_xlim()[1] == 30.5  # room for the reference's 30 iterations
+    drive(chart, epochs=15, steps=3, classes=10)
     assert chart.axes.get_xlim()[1] == 45.5
     chance = next(line for line in chart.axes.get_lines() if line.get_label() == "chance")
     np.testing.assert_allclose(chance.get_ydata(), [10, 10])  # ten digits: 10 %

@@ -1,28 +1,33 @@
-"""Transfer learning: the reference workflow's figures, the three modes, bad calls."""
+"""Transfer learning: the reference's figures, the student's network, the modes, bad calls."""
 
 import json
+import logging
+import math
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from yamnet_lesson import LessonError, signals
-from yamnet_lesson._tensorflow import keras
+from yamnet_lesson import LessonError, features, signals
+from yamnet_lesson.__main__ import main
+from yamnet_lesson._tensorflow import keras, tf
+from yamnet_lesson.experiments import run_reference, split_reference
 from yamnet_lesson.progress import ProgressTable
-from yamnet_lesson.training import (
-    _ENGINES,
-    clip_patches,
-    fine_tune,
-    run_reference,
-    split_reference,
-)
-from yamnet_lesson.yamnet import build_yamnet, folded_weights
+from yamnet_lesson.training import fine_tune
+from yamnet_lesson.yamnet import build_yamnet
 
 
 @pytest.fixture(scope="module")
 def data():
     audio, labels = signals.noise_dataset(100, seed=0)
+    return split_reference(audio, labels, 5, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """20 signals a colour: 5 train, 15 validate (cheap runs)."""
+    audio, labels = signals.noise_dataset(20, seed=0)
     return split_reference(audio, labels, 5, verbose=False)
 
 
@@ -39,40 +44,61 @@ def test_split_prints_the_reference_counts(capsys):
     assert list(train_labels[::5]) == ["white", "brown", "pink"]
 
 
-def test_reference_reaches_100_percent_and_prints_the_table(data, capsys):
+def test_reference_reaches_100_percent_validating_like_the_reference(data, capsys):
+    """The reference's schedule: validation at iteration 1 and at the last, its two table rows."""
     train_audio, train_labels, val_audio, val_labels = data
     result = fine_tune(
         train_audio, train_labels, val_audio, val_labels, callbacks=[ProgressTable()]
     )
-    out = capsys.readouterr().out
-    rows = [line for line in out.splitlines() if "%" in line]
+    rows = [line for line in capsys.readouterr().out.splitlines() if "%" in line]
     assert [int(r.split("|")[2]) for r in rows] == [1, 30]
+    assert all(r.split("|")[5].strip().endswith("%") for r in rows)  # validation in both rows
     assert rows[-1].split("|")[5].strip() == "100.00%"
+    validated = [i for i, v in enumerate(result.iteration_history["val_accuracy"], 1) if v == v]
+    assert validated == [1, 30]
     assert result.validation_accuracy == 1.0
     assert result.class_names == ["white", "brown", "pink"]
-    assert len(result.epoch_history["val_accuracy"]) == 30
     assert len(result.iteration_history["loss"]) == 30  # 15 patches: one mini-batch per epoch
-    assert result.epoch_history["val_loss"][-1] < result.epoch_history["val_loss"][0]
+    assert len(result.epoch_history["train_loss"]) == 30
     assert list(result.predict(val_audio)) == list(val_labels)
     probabilities = result.predict_proba(val_audio[:, :3])
     assert probabilities.shape == (3, 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
 
 
-def test_reused_engine_gives_the_same_results_as_a_fresh_one(data):
-    train_audio, train_labels, val_audio, val_labels = data
-    _ENGINES.clear()
-    fresh = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=3, seed=4)
-    other = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=2, seed=9)
-    reused = fine_tune(train_audio, train_labels, val_audio, val_labels, epochs=3, seed=4)
+def test_the_students_network_is_the_one_trained(small):
+    """The replace step of notebook 4, then fine_tune(network=...): that network learns."""
+    train_audio, train_labels, val_audio, val_labels = small
+    keras.utils.set_random_seed(0)
+    pretrained = build_yamnet()
+    new_layer = keras.layers.Dense(3, name="new_logits")
+    probabilities = keras.layers.Softmax()(new_layer(pretrained.get_layer("embedding").output))
+    network = keras.Model(pretrained.input, probabilities)
+    before = [w.copy() for w in network.get_weights()]
+    result = fine_tune(train_audio, train_labels, val_audio, val_labels, network=network, epochs=3)
+    assert result.model is network
+    after = network.get_weights()
+    assert not np.array_equal(after[0], before[0])  # YAMNet's first layer changed too
+    assert not np.array_equal(after[-2], before[-2])  # and the new layer learned
+    patches, _ = features.clip_patches(val_audio)
     np.testing.assert_allclose(
-        reused.epoch_history["val_loss"], fresh.epoch_history["val_loss"], rtol=1e-5
+        np.asarray(network(patches, training=False)), result.predict_proba(val_audio), atol=1e-4
     )
-    assert other.epoch_history["val_loss"][0] != fresh.epoch_history["val_loss"][0]
-    # each result keeps its own trained network
-    np.testing.assert_allclose(
-        fresh.predict_proba(val_audio[:, :4]), reused.predict_proba(val_audio[:, :4]), rtol=1e-4
-    )
+
+
+def test_validation_frequency_counts_iterations_like_the_reference(small):
+    """Iteration 1, every N iterations and the last: 15 patches in batches of 4 -> 4 an epoch."""
+    train_audio, train_labels, val_audio, val_labels = small
+    result = fine_tune(
+        train_audio, train_labels, val_audio, val_labels,
+        mode="head", epochs=4, batch_size=4, validation_frequency=5,
+    )  # fmt: skip
+    history = result.iteration_history
+    assert history["iteration"] == list(range(1, 17))
+    validated = [i for i, v in enumerate(history["val_loss"], 1) if not math.isnan(v)]
+    assert validated == [1, 5, 10, 15, 16]
+    # an epoch shows validation only if its last iteration was validated (16: the 4th epoch)
+    assert [not math.isnan(v) for v in result.epoch_history["val_loss"]] == [False] * 3 + [True]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
@@ -90,7 +116,7 @@ def test_head_mode_trains_only_the_new_layer(data):
     assert run_reference(5, mode="head", verbose=False)["validation_accuracy"] >= 0.99
     train_audio, train_labels, _, _ = data
     keras.utils.set_random_seed(0)  # as fine_tune(seed=0) does before building its network
-    start = folded_weights(build_yamnet(3))  # pretrained body, the new layer's first weights
+    start = build_yamnet(3).get_weights()  # pretrained body, the new layer's first weights
     head = fine_tune(train_audio, train_labels, mode="head", epochs=3).model.get_weights()
     tuned = fine_tune(train_audio, train_labels, epochs=3).model.get_weights()
     for before, after in zip(start[:-2], head[:-2], strict=True):
@@ -106,16 +132,67 @@ def test_scratch_mode_predicts_with_statistics_of_its_training_data(data):
     signal one colour, even its own training examples.)
     """
     train_audio, train_labels, val_audio, val_labels = data
-    result = fine_tune(train_audio, train_labels, val_audio, val_labels, mode="scratch")
+    result = fine_tune(
+        train_audio, train_labels, val_audio, val_labels, mode="scratch", validation_frequency=1
+    )
     assert list(result.predict(train_audio)) == list(train_labels)
-    assert result.validation_accuracy >= 0.9  # 97.2 %: noise colours are an easy task
+    assert result.validation_accuracy >= 0.9  # noise colours are an easy task
     assert result.epoch_history["val_accuracy"][0] < 0.9  # ... learned, not given
 
 
 def test_with_one_example_scratch_is_far_below_pretrained():
     pretrained = run_reference(1, verbose=False)["validation_accuracy"]
     scratch = run_reference(1, mode="scratch", verbose=False)["validation_accuracy"]
-    assert pretrained == 1.0 and scratch < 0.8  # 70.4 % with seed 0
+    assert pretrained == 1.0 and scratch < 0.8
+
+
+def test_interrupting_keeps_what_was_learned_and_validates_it(small, capsys):
+    train_audio, train_labels, val_audio, val_labels = small
+
+    class StopAfterTwo(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if logs["iteration"] == 2:
+                raise KeyboardInterrupt
+
+    result = fine_tune(
+        train_audio, train_labels, val_audio, val_labels, mode="head", callbacks=StopAfterTwo()
+    )
+    assert result.interrupted and len(result.iteration_history["iteration"]) == 2
+    assert "Interrupted after 2 iterations" in capsys.readouterr().out
+    # validated at iteration 1 (schedule) and at the interruption (so the figure is current)
+    assert not math.isnan(result.iteration_history["val_accuracy"][-1])
+    assert result.validation_accuracy == np.mean(result.predict(val_audio) == val_labels)
+
+
+def test_labels_of_any_type_come_back_in_their_type(small):
+    train_audio, train_labels, val_audio, val_labels = small
+    codes = {"white": 0, "brown": 1, "pink": 2}
+    result = fine_tune(
+        train_audio,
+        [codes[c] for c in train_labels],
+        val_audio,
+        np.array([codes[c] for c in val_labels]),
+        mode="head",
+        epochs=2,
+    )
+    assert result.class_names == [0, 1, 2]
+    predicted = result.predict(val_audio)
+    assert predicted.dtype.kind == "i"
+    expected = np.array([codes[c] for c in val_labels])
+    assert np.mean(predicted == expected) == result.validation_accuracy
+
+
+def test_predict_takes_the_rate_of_the_audio_it_is_given(small):
+    train_audio, train_labels, val_audio, _ = small
+    result = fine_tune(train_audio, train_labels, mode="head", epochs=2)
+    at_32k = features.resample(val_audio[:, :6], 16_000, 32_000)
+    expected = result.predict_proba(val_audio[:, :6])
+    np.testing.assert_allclose(
+        result.predict_proba(at_32k, sample_rate=32_000), expected, atol=0.02
+    )
+    misread = result.predict_proba(at_32k)  # taken for 16 kHz: an octave too low, twice as long
+    assert np.abs(misread - expected).max() > 0.05
+    assert result.predict(at_32k, sample_rate=32_000).shape == (6,)
 
 
 def test_clips_of_any_length_and_rate_become_patches():
@@ -124,12 +201,12 @@ def test_clips_of_any_length_and_rate_become_patches():
         np.ones(16_000 * 2, np.float32) * 0.1,
         np.zeros(15_680, np.float32),
     ]
-    patches, index = clip_patches(clips)
+    patches, index = features.clip_patches(clips)
     assert patches.shape[1:] == (96, 64)
     assert list(np.bincount(index)) == [1, 3, 1]  # short padded; 2 s -> 3 patches
-    eight_khz, _ = clip_patches([np.zeros(8_000, np.float32)], sample_rate=8_000)
+    eight_khz, _ = features.clip_patches([np.zeros(8_000, np.float32)], fs=8_000)
     assert eight_khz.shape == (1, 96, 64)
-    short_44k, index = clip_patches([np.zeros(22_050, np.float32)] * 3, sample_rate=44_100)
+    short_44k, index = features.clip_patches([np.zeros(22_050, np.float32)] * 3, fs=44_100)
     assert short_44k.shape == (3, 96, 64) and list(index) == [0, 1, 2]  # 0.5 s each, padded
 
 
@@ -152,6 +229,14 @@ def test_real_recordings_with_different_lengths_train(shared_dir):
     assert result.validation_accuracy >= 0.75  # other recordings of "zero" and "one" (0.85)
 
 
+def network_with(outputs: int, activation: str = "softmax"):
+    pretrained = build_yamnet(weights=None)
+    new = keras.layers.Dense(outputs, activation=activation)(
+        pretrained.get_layer("embedding").output
+    )
+    return keras.Model(pretrained.input, new)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -165,7 +250,11 @@ def test_real_recordings_with_different_lengths_train(shared_dir):
         (lambda a, lab: fine_tune(a, lab, seed=-1), "seed must be at least 0"),
         (lambda a, lab: fine_tune(a, lab, learning_rate="0.1"), "learning_rate must be a number"),
         (lambda a, lab: fine_tune(a, lab, learning_rate=float("nan")), "must be a positive"),
+        (lambda a, lab: fine_tune(a, lab, validation_frequency=0), "validation_frequency must"),
         (lambda a, lab: fine_tune(a[:, :0], lab[:0]), "audio holds no signals"),
+        (lambda a, lab: fine_tune(a, lab, network=build_yamnet()), "has 521 outputs but the"),
+        (lambda a, lab: fine_tune(a, lab, network=network_with(3, None)), "end it with a softmax"),
+        (lambda a, lab: fine_tune(a, lab, network="yamnet"), "network must be a Keras model"),
     ],
 )
 def test_bad_calls_get_a_clear_error(call, message):
@@ -174,13 +263,15 @@ def test_bad_calls_get_a_clear_error(call, message):
         call(audio, labels)
 
 
-def test_command_line_reference_json():
-    out = subprocess.run(
-        [sys.executable, "-m", "yamnet_lesson", "reference", "--mode", "head", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+@pytest.mark.parametrize("callbacks", [None, ProgressTable(), [ProgressTable()]])
+def test_callbacks_may_be_none_one_or_a_list(small, callbacks):
+    train_audio, train_labels, *_ = small
+    assert fine_tune(train_audio, train_labels, mode="head", epochs=1, callbacks=callbacks)
+
+
+def test_command_line_reference_json(capsys):
+    main(["reference", "--mode", "head", "--json", "--validation-frequency", "7"])
+    out = capsys.readouterr().out
     summary = json.loads(out.strip().splitlines()[-1])
     assert set(summary) >= {
         "validation_accuracy",
@@ -192,12 +283,14 @@ def test_command_line_reference_json():
         "k",
         "epochs",
         "seed",
+        "validation_frequency",
     }
     assert summary["n_validation"] == 285 and summary["mode"] == "head"
+    assert summary["validation_frequency"] == 7
     assert "Number of samples per noise color in train set = 5" in out
 
 
-def test_command_line_check():
+def test_command_line_check_in_a_fresh_process():
     result = subprocess.run(
         [sys.executable, "-m", "yamnet_lesson", "check"], capture_output=True, text=True
     )
@@ -209,26 +302,35 @@ def test_command_line_check():
 
 @pytest.mark.parametrize(
     ("option", "message"),
-    [("--k=100", "K (training examples per class) must be"), ("--seed=-1", "seed must be")],
+    [
+        ("--k=100", "K (training examples per class) must be"),
+        ("--seed=-1", "seed must be"),
+        ("--validation-frequency=0", "validation_frequency must be"),
+    ],
 )
-def test_command_line_error_is_one_line(option, message):
-    result = subprocess.run(
-        [sys.executable, "-m", "yamnet_lesson", "reference", option],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().startswith(f"error: {message}")
-    assert "Traceback" not in result.stderr
+def test_command_line_error_is_one_line(option, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["reference", option])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().startswith(f"error: {message}") and len(err.strip().splitlines()) == 1
 
 
-def test_predicting_with_several_results_does_not_make_tensorflow_warn(data, caplog):
-    """Each result's forward pass is traced once, whatever the batch sizes (no log noise)."""
-    train_audio, train_labels, val_audio, _ = data
+def test_predicting_with_several_results_does_not_make_tensorflow_warn(small, caplog):
+    """Each network shape's forward pass is traced once, whatever the batch sizes."""
+    train_audio, train_labels, val_audio, _ = small
     results = [
         fine_tune(train_audio, train_labels, mode="head", epochs=1, seed=s) for s in range(4)
     ]
     with caplog.at_level("WARNING", logger="tensorflow"):
         for result in results:
-            assert result.predict(val_audio[:, :97]).shape == (97,)  # batches of 49 and 48
+            assert result.predict(np.tile(val_audio, 3)[:, :97]).shape == (97,)  # 49 + 48
     assert "retracing" not in caplog.text
+
+    # positive control: the same capture does see TensorFlow's warning when it happens
+    logging.getLogger("tensorflow").propagate = True
+    retraced = tf.function(lambda x: x + 1)
+    with caplog.at_level("WARNING", logger="tensorflow"):
+        for n in range(8):
+            retraced(tf.constant(np.zeros(n + 1)))  # a new shape every call
+    assert "retracing" in caplog.text

@@ -6,7 +6,8 @@ not as a pile of code.  Every helper is a plain function on NumPy arrays:
 * :mod:`yamnet_lesson.signals`  -- white, brown and pink noise;
 * :mod:`yamnet_lesson.features` -- the log-mel spectrogram YAMNet was trained on;
 * :mod:`yamnet_lesson.yamnet`   -- Google's YAMNet with its official weights;
-* :mod:`yamnet_lesson.training` -- swap YAMNet's output layer and fine-tune it.
+* :mod:`yamnet_lesson.training` -- the training loop: fine-tune a network with a new output layer;
+* :mod:`yamnet_lesson.experiments` -- the reference workflow and the experiments of notebook 5.
 
 TensorFlow takes seconds to import, so the modules that need it are imported
 only when one of their functions is first used.
@@ -30,8 +31,8 @@ _LAZY = {
     "build_yamnet": "yamnet",
     "load_yamnet": "yamnet",
     "fine_tune": "training",
-    "split_reference": "training",
-    "run_reference": "training",
+    "split_reference": "experiments",
+    "run_reference": "experiments",
 }
 
 __all__ = ["LessonError", "features", "signals", *_LAZY]
@@ -40,6 +41,7 @@ __all__ = ["LessonError", "features", "signals", *_LAZY]
 _SUBMODULES = (
     "assets",
     "audio",
+    "experiments",
     "notebook",
     "official",
     "plots",
@@ -53,10 +55,14 @@ _SUBMODULES = (
 
 def __dir__() -> list[str]:
     """Names for tab completion, the lazily imported ones included."""
-    return sorted({*globals(), *_LAZY, *_SUBMODULES})
+    return sorted({*globals(), *_LAZY, *_SUBMODULES, "keras"})
 
 
 def __getattr__(name: str) -> Any:
+    if name == "keras":  # Keras 3, imported with TensorFlow's start-up messages kept quiet
+        from ._tensorflow import keras
+
+        return keras
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:

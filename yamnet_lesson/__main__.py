@@ -42,9 +42,16 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _reference(args: argparse.Namespace) -> None:
-    from .training import run_reference
+    from .experiments import run_reference
 
-    summary = run_reference(args.k, epochs=args.epochs, seed=args.seed, mode=args.mode)
+    summary = run_reference(
+        args.k,
+        epochs=args.epochs,
+        seed=args.seed,
+        mode=args.mode,
+        validation_frequency=args.validation_frequency,
+    )
+    summary.pop("result")
     if args.json:
         print(json.dumps(summary))
 
@@ -73,6 +80,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     reference.add_argument("--epochs", type=int, default=30)
     reference.add_argument("--seed", type=int, default=0)
     reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
+    reference.add_argument(
+        "--validation-frequency",
+        type=int,
+        default=50,
+        metavar="N",
+        help="validate at iteration 1, every N iterations and at the last (default 50)",
+    )
     reference.add_argument("--json", action="store_true", help="end with one JSON line")
     download = commands.add_parser(
         "download", help="fetch YAMNet's files and the spoken digits into a folder"

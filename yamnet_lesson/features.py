@@ -22,6 +22,7 @@ A 0.98 s signal at 16 kHz (15,680 samples) gives exactly 96 frames: one patch.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import librosa
 import numpy as np
@@ -41,6 +42,8 @@ __all__ = [
     "PATCH_HOP_SAMPLES",
     "SAMPLE_RATE",
     "WINDOW_SAMPLES",
+    "as_clips",
+    "clip_patches",
     "log_mel_spectrogram",
     "mel_filter_bank",
     "pad_for_patches",
@@ -172,3 +175,53 @@ def waveform_to_patches(
     padded = pad_for_patches(resample(audio, fs), whole_hops=whole_hops)
     log_mel = log_mel_spectrogram(padded)
     return patches(log_mel), log_mel
+
+
+def as_clips(audio: Any, name: str = "audio") -> list[np.ndarray]:
+    """Clips as a list of 1-D float32 waveforms.
+
+    ``audio`` is a ``(samples, clips)`` array (one clip per column, as the
+    lesson's signals are), a list of 1-D waveforms of any lengths, or one 1-D
+    waveform.
+    """
+    if isinstance(audio, np.ndarray) and audio.dtype != object:
+        array = check_audio(audio, name)
+        return [array] if array.ndim == 1 else list(array.T)
+    clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
+    for i, clip in enumerate(clips):
+        if clip.ndim != 1:
+            raise LessonError(f"{name}[{i}] must be a 1-D waveform, got shape {clip.shape}.")
+    if not clips:
+        raise LessonError(f"{name} holds no clips.")
+    return clips
+
+
+def clip_patches(audio: Any, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+    """Clips of any lengths and rate -> YAMNet patches, and the clip each patch came from.
+
+    Parameters
+    ----------
+    audio
+        Clips, as :func:`as_clips` takes them.
+    fs
+        Their sampling rate in Hz (resampled to 16 kHz).
+
+    Returns
+    -------
+    patches : float32 array, shape ``(n_patches, 96, 64)``
+        Every clip's patches, 0.48 s apart, one after the other.  A clip shorter
+        than 0.975 s is zero-padded to one patch; the tail after a clip's last
+        whole patch is left out, so a 0.98 s signal is exactly one patch.
+    clip_index : int array, shape ``(n_patches,)``
+        For each patch, the index of its clip.
+    """
+    clips = as_clips(audio)
+    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    same_length = len({clip.shape[0] for clip in clips}) == 1
+    if fs == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
+        # all clips at once: one batched log-mel (the reference's 300 signals)
+        per_clip = [patches(m) for m in log_mel_spectrogram(np.stack(clips, axis=1))]
+    else:
+        per_clip = [waveform_to_patches(c, fs, whole_hops=False)[0] for c in clips]
+    clip_index = np.repeat(np.arange(len(clips)), [p.shape[0] for p in per_clip])
+    return np.concatenate(per_clip), clip_index

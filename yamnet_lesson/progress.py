@@ -1,7 +1,7 @@
 """Watching training: the reference's progress table and a live accuracy chart (Keras callbacks).
 
-It prints one row at the first iteration, every 50 iterations and at the last,
-with the columns the reference prints::
+The table prints one row at the first iteration, every 50 iterations and at
+the last, with the columns the reference prints::
 
     |  Epoch  |  Iteration  |  Time Elapsed  |  Mini-batch  |  Validation  | ...
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 import base64
 import io
 import math
+import time
 from typing import Any
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from ._tensorflow import keras
 
-__all__ = ["LiveAccuracyChart", "ProgressTable", "format_elapsed", "show_in"]
+__all__ = ["RUN_STYLES", "LiveAccuracyChart", "ProgressTable", "format_elapsed", "show_in"]
 
 _HEADER_1 = (
     "Epoch",
@@ -59,6 +59,10 @@ def _percent(value: float) -> str:
 class ProgressTable(keras.callbacks.Callback):
     """Print the reference's table while :func:`yamnet_lesson.fine_tune` trains.
 
+    A row at the first iteration, every ``every`` iterations and at the last,
+    with the validation columns filled where validation was measured at that
+    iteration (with the reference's schedule: exactly at those rows).
+
     Parameters
     ----------
     learning_rate : float, optional
@@ -73,11 +77,7 @@ class ProgressTable(keras.callbacks.Callback):
         super().__init__()
         self.learning_rate = learning_rate
         self.every = every
-        self._pending: dict[str, Any] | None = None
         self._rule = "|" + "=" * (sum(_WIDTHS) + len(_WIDTHS) - 1) + "|"
-
-    def _total_iterations(self) -> int:
-        return int(self.params.get("epochs", 0)) * int(self.params.get("steps", 0))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         print(self._rule, _row(_HEADER_1, "^"), _row(_HEADER_2, "^"), self._rule, sep="\n")
@@ -85,28 +85,14 @@ class ProgressTable(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         iteration = int(logs["iteration"])
-        wanted = iteration == 1 or iteration % self.every == 0
-        if not (wanted or iteration == self._total_iterations()):
-            return
-        if batch + 1 < int(self.params.get("steps", 1)):
-            self._print(logs, math.nan, math.nan)  # mid-epoch: no validation yet
-        else:
-            self._pending = dict(logs)  # printed at the epoch's end, with validation results
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if self._pending is not None:
-            logs = logs or {}
-            self._print(
-                self._pending, logs.get("val_accuracy", math.nan), logs.get("val_loss", math.nan)
-            )
-            self._pending = None
+        last = int(self.params.get("epochs", 0)) * int(self.params.get("steps", 0))
+        if iteration == 1 or iteration % self.every == 0 or iteration == last:
+            self._print(logs)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        if self._pending is not None:  # interrupted mid-epoch
-            self._print(self._pending, float("nan"), float("nan"))
         print(self._rule)
 
-    def _print(self, it: dict[str, Any], val_accuracy: float, val_loss: float) -> None:
+    def _print(self, it: dict[str, Any]) -> None:
         rate = self.learning_rate
         if rate is None:  # the rate fine_tune trains with
             rate = it.get("learning_rate", math.nan)
@@ -115,50 +101,79 @@ class ProgressTable(keras.callbacks.Callback):
             str(int(it["iteration"])),
             format_elapsed(it["seconds"]),
             _percent(it["accuracy"]),
-            _percent(val_accuracy),
+            _percent(it.get("val_accuracy", math.nan)),
             _loss(it["loss"]),
-            _loss(val_loss),
+            _loss(it.get("val_loss", math.nan)),
             f"{rate:.4f}",
         )
         print(_row(cells))
 
 
-class LiveAccuracyChart(keras.callbacks.Callback):
-    """Redraw validation (and training) accuracy after every epoch while training runs.
+RUN_STYLES = (
+    {"color": "#0072B2", "marker": "o"},  # Okabe-Ito blue
+    {"color": "#D55E00", "marker": "s"},  # vermillion
+    {"color": "#009E73", "marker": "^"},  # bluish green
+    {"color": "#CC79A7", "marker": "D"},  # reddish purple
+    {"color": "#E69F00", "marker": "v"},  # orange
+    {"color": "#56B4E9", "marker": "P"},  # sky blue
+)
+"""One colour and one marker per run: told apart without colour vision too."""
 
-    Pass it to :func:`yamnet_lesson.fine_tune` in ``callbacks``.  The figure is
-    redrawn in place -- in an ``ipywidgets.Output`` if one is given, else in a
-    display handle -- so figures never stack up.  Keep one chart for several
-    runs and each new run's curve is drawn over the earlier ones.
+
+class LiveAccuracyChart(keras.callbacks.Callback):
+    """Draw accuracy against iterations while training runs, like the reference's progress plot.
+
+    The mini-batch accuracy of every iteration is a thin line; validation
+    accuracy is marked where it was measured (with the reference's schedule:
+    at the first and the last iteration) and joined by a dashed line.  Pass
+    the chart to :func:`yamnet_lesson.fine_tune` in ``callbacks``.  The figure
+    is redrawn in place -- in an ``ipywidgets.Output`` if one is given, else in
+    a display handle -- at most every ``min_interval`` seconds, and whenever a
+    validation arrives or training ends.  Keep one chart for several runs and
+    each new run is drawn over the earlier ones (their validation only).
     """
 
-    def __init__(self, output: Any = None, *, max_epochs: int = 30) -> None:
+    def __init__(
+        self, output: Any = None, *, max_iterations: int = 30, min_interval: float = 0.25
+    ) -> None:
         super().__init__()
         self.output = output
-        self.max_epochs = max_epochs  # the x axis grows with longer runs
+        self.max_iterations = max_iterations  # the x axis grows with longer runs
+        self.min_interval = min_interval
         self.chance = 100 / 3  # percent; set from the number of classes of each run
         self.runs: list[dict[str, Any]] = []
         self.redraws = 0
         self._handle: Any = None
+        self._drawn_at = -math.inf
         self.figure = Figure(figsize=(9, 3.8))
         self.axes = self.figure.add_subplot()
 
     def start_run(self, label: str) -> None:
-        """Begin a new curve called ``label`` (the trainer calls this before each run)."""
-        self.runs.append({"label": label, "epoch": [], "val_accuracy": [], "accuracy": []})
+        """Begin a new run called ``label`` (the trainer calls this before each run)."""
+        self.runs.append(
+            {"label": label, "iteration": [], "accuracy": [], "val_iteration": [], "val": []}
+        )
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        if not self.runs or self.runs[-1]["epoch"]:
+        if not self.runs or self.runs[-1]["iteration"]:
             self.start_run(f"run {len(self.runs) + 1}")
-        self.max_epochs = max(self.max_epochs, int(self.params.get("epochs", 0)))
+        total = int(self.params.get("epochs", 0)) * int(self.params.get("steps", 0))
+        self.max_iterations = max(self.max_iterations, total)
         self.chance = 100 / int(self.params.get("classes", 3))
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         run = self.runs[-1]
-        run["epoch"].append(epoch + 1)
-        run["val_accuracy"].append(100 * logs.get("val_accuracy", np.nan))
-        run["accuracy"].append(100 * logs.get("accuracy", np.nan))
+        run["iteration"].append(int(logs["iteration"]))
+        run["accuracy"].append(100 * logs["accuracy"])
+        validated = not math.isnan(logs.get("val_accuracy", math.nan))
+        if validated:
+            run["val_iteration"].append(int(logs["iteration"]))
+            run["val"].append(100 * logs["val_accuracy"])
+        if validated or time.monotonic() - self._drawn_at >= self.min_interval:
+            self.draw()
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.draw()
 
     def draw(self) -> None:
@@ -166,31 +181,35 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         ax = self.axes
         ax.clear()
         for i, run in enumerate(self.runs):
+            style = RUN_STYLES[i % len(RUN_STYLES)]
             latest = i == len(self.runs) - 1
-            (line,) = ax.plot(
-                run["epoch"],
-                run["val_accuracy"],
-                marker="o",
-                ms=3,
-                lw=2 if latest else 1.2,
+            if latest:
+                ax.plot(
+                    run["iteration"],
+                    run["accuracy"],
+                    color=style["color"],
+                    lw=1,
+                    alpha=0.8,
+                    label=f"{run['label']}: mini-batch",
+                )
+            ax.plot(
+                run["val_iteration"],
+                run["val"],
+                ls="--",
+                marker=style["marker"],
+                ms=6 if latest else 4,
+                mec="black",
+                color=style["color"],
+                lw=1.6 if latest else 1,
                 alpha=1 if latest else 0.6,
                 label=f"{run['label']}: validation",
             )
-            if latest:
-                ax.plot(
-                    run["epoch"],
-                    run["accuracy"],
-                    ls="--",
-                    color=line.get_color(),
-                    lw=1,
-                    label=f"{run['label']}: training mini-batch",
-                )
         ax.axhline(self.chance, color="0.5", ls=":", lw=1, label="chance")
         ax.set(
-            title="Accuracy per epoch",
-            xlabel="Epoch",
+            title="Accuracy during training",
+            xlabel="Iteration (one mini-batch)",
             ylabel="Accuracy (%)",
-            xlim=(0.5, self.max_epochs + 0.5),
+            xlim=(0.5, self.max_iterations + 0.5),
             ylim=(0, 103),
         )
         ax.grid(True, alpha=0.3)
@@ -198,6 +217,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         self.figure.tight_layout()
         self._show()
         self.redraws += 1
+        self._drawn_at = time.monotonic()
 
     def _show(self) -> None:
         if self.output is not None:

@@ -4,13 +4,17 @@
 >>> trainer                                      # doctest: +SKIP
 
 Pressing Train splits the data (first K per colour), fine-tunes YAMNet and
-draws validation accuracy after every epoch.  Each run's curve stays on the
-chart, so students can compare runs; the confusion matrix of the last run is
-shown beneath.  The button is disabled while a run is in progress.
+draws the accuracy of every iteration, and validation accuracy where it is
+measured: as the reference does (iteration 1, every 50, the last) or after
+every iteration.  Each run's validation curve stays on the chart, so students
+can compare runs; the confusion matrix of the last run is shown beneath.  The
+button is disabled while a run is in progress.
 """
 
 from __future__ import annotations
 
+import html
+import logging
 import time
 from typing import Any
 
@@ -20,11 +24,14 @@ import numpy as np
 from IPython.display import display
 
 from ._validation import LessonError, check_int
+from .experiments import split_reference
 from .plots import plot_confusion_matrix
 from .progress import LiveAccuracyChart, show_in
-from .training import FineTuneResult, fine_tune, split_reference
+from .training import FineTuneResult, fine_tune
 
 __all__ = ["EPOCH_RANGE", "K_RANGE", "InteractiveTrainer"]
+
+log = logging.getLogger(__name__)
 
 K_RANGE = (1, 95)
 EPOCH_RANGE = (1, 60)
@@ -32,6 +39,10 @@ MODE_CHOICES = [
     ("fine-tune whole network", "finetune"),
     ("train only the new layer", "head"),
     ("from scratch", "scratch"),
+]
+VALIDATION_CHOICES = [
+    ("as the reference: iteration 1, every 50, last", 50),
+    ("after every iteration (slower)", 1),
 ]
 _QUEUED_CLICK_SECONDS = 0.5  # clicks arriving this soon after a run were made during it
 
@@ -55,6 +66,12 @@ class InteractiveTrainer:
             description="What trains",
             style={**style, "button_width": "190px"},  # room for the whole label
         )
+        self.validation = widgets.ToggleButtons(
+            options=VALIDATION_CHOICES,
+            value=50,
+            description="Validate",
+            style={**style, "button_width": "290px"},
+        )
         self.button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.status = widgets.HTML("Choose K, epochs and a mode, then press <b>Train</b>.")
         self.chart_area = widgets.Output()
@@ -69,6 +86,7 @@ class InteractiveTrainer:
                 self.k,
                 self.epochs,
                 self.mode,
+                self.validation,
                 widgets.HBox([self.button, self.status]),
                 self.chart_area,
                 self.matrix_area,
@@ -79,7 +97,7 @@ class InteractiveTrainer:
         display(self.widget)
 
     def _say(self, text: str, color: str = "black") -> None:
-        self.status.value = f"<span style='color:{color}'>{text}</span>"
+        self.status.value = f"<span style='color:{color}'>{html.escape(text)}</span>"
 
     def train(self) -> FineTuneResult | None:
         """One run with the current slider values (what the Train button does)."""
@@ -87,17 +105,28 @@ class InteractiveTrainer:
             return None  # a second click while (or just as) a run was in progress
         self.running, self.button.disabled = True, True
         try:
-            return self._run(self.k.value, self.epochs.value, self.mode.value)
+            return self._run(
+                self.k.value, self.epochs.value, self.mode.value, self.validation.value
+            )
         except LessonError as error:
             self._say(f"Cannot train: {error}", "firebrick")
         except KeyboardInterrupt:  # before training started (while computing features)
             self._say("Interrupted. Press Train to start again.", "darkorange")
+        except Exception as error:  # never leave the status at "Training ..."
+            log.exception("The trainer's run failed")  # the whole error, for the teacher
+            self._say(
+                f"Training failed: {type(error).__name__}: {error} "
+                "(the full error is in the log); press Train to try again.",
+                "firebrick",
+            )
         finally:
             self.running, self.button.disabled = False, False
             self._ended_at = time.monotonic()
         return None
 
-    def _run(self, k: int, epochs: int, mode: str) -> FineTuneResult:
+    def _run(
+        self, k: int, epochs: int, mode: str, validation_frequency: int = 50
+    ) -> FineTuneResult:
         k = check_int(k, "K (training examples per class)", *K_RANGE)
         epochs = check_int(epochs, "epochs", *EPOCH_RANGE)
         train_audio, train_labels, val_audio, val_labels = split_reference(
@@ -114,7 +143,8 @@ class InteractiveTrainer:
             mode=mode,
             epochs=epochs,
             seed=self.seed,
-            callbacks=[self.chart],
+            validation_frequency=validation_frequency,
+            callbacks=self.chart,
         )
         self.results.append(result)
         predicted = result.predict(val_audio)
@@ -123,7 +153,7 @@ class InteractiveTrainer:
         )
         show_in(self.matrix_area, figure)
         plt.close(figure)
-        correct = int(np.sum(predicted == val_labels))
+        correct = int(np.sum(predicted == np.asarray(val_labels)))
         note = " (interrupted: the model keeps what it learned)" if result.interrupted else ""
         self._say(
             f"Validation accuracy {100 * correct / len(val_labels):.1f} % "

@@ -14,7 +14,8 @@ Weights come from one of Google's official files:
 
 * the TF Lite "classification" file (the default): int8 weights with
   per-channel scales and int32 biases, batch norm already folded into them,
-  ReLU6 fused into its convolutions.  We dequantise them;
+  ReLU6 fused into its convolutions.  We dequantise them into convolutions
+  with a bias and no batch-norm layer: that is the network the file holds;
 * the float ``yamnet.h5`` of the published Keras code (plain ReLU, batch norm).
 """
 
@@ -37,8 +38,6 @@ __all__ = [
     "LAYERS",
     "Yamnet",
     "build_yamnet",
-    "fold_batch_norm",
-    "folded_weights",
     "in_batches",
     "load_yamnet",
     "tflite_weights",
@@ -89,14 +88,10 @@ def conv_layer_names() -> list[str]:
 # ---------------------------------------------------------------------------
 
 
-def _conv_bn_relu(x: Any, conv: Any, activation: str, folded: bool) -> Any:
-    """Convolution -> batch norm -> ReLU (or ReLU6), as in the published code.
-
-    ``folded``: the convolution has a bias and there is no batch-norm layer
-    (see :func:`fold_batch_norm`).
-    """
+def _conv_relu(x: Any, conv: Any, activation: str, batch_norm: bool) -> Any:
+    """Convolution -> batch norm (if any) -> ReLU (or ReLU6), as in the published code."""
     x = conv(x)
-    if not folded:
+    if batch_norm:
         x = keras.layers.BatchNormalization(
             name=f"{conv.name}_bn", center=True, scale=False, epsilon=BN_EPSILON
         )(x)
@@ -106,67 +101,33 @@ def _conv_bn_relu(x: Any, conv: Any, activation: str, folded: bool) -> Any:
 
 
 def _architecture(
-    num_classes: int, activation: str, output_activation: str, folded: bool = False
+    num_classes: int, activation: str, output_activation: str, batch_norm: bool
 ) -> Any:
+    """YAMNet's layers with untrained weights (see :func:`build_yamnet`).
+
+    ``batch_norm``: a batch-norm layer after each convolution (the published
+    code's layout); without, each convolution has a bias (the TF Lite file's).
+    """
     patch = keras.Input((features.PATCH_FRAMES, features.N_MELS), name="log_mel_patch")
     x = keras.layers.Reshape((features.PATCH_FRAMES, features.N_MELS, 1), name="reshape")(patch)
-    same = {"padding": "same", "use_bias": folded}
+    same = {"padding": "same", "use_bias": not batch_norm}  # batch norm adds its own shift
     for i, spec in enumerate(LAYERS, start=1):
         if spec.separable:
             depthwise = keras.layers.DepthwiseConv2D(
                 3, spec.stride, name=f"layer{i}_depthwise_conv", **same
             )
-            x = _conv_bn_relu(x, depthwise, activation, folded)
+            x = _conv_relu(x, depthwise, activation, batch_norm)
             pointwise = keras.layers.Conv2D(
                 spec.filters, 1, name=f"layer{i}_pointwise_conv", **same
             )
-            x = _conv_bn_relu(x, pointwise, activation, folded)
+            x = _conv_relu(x, pointwise, activation, batch_norm)
         else:
             conv = keras.layers.Conv2D(spec.filters, 3, spec.stride, name=f"layer{i}_conv", **same)
-            x = _conv_bn_relu(x, conv, activation, folded)
+            x = _conv_relu(x, conv, activation, batch_norm)
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(x)
     logits = keras.layers.Dense(num_classes, name="logits")(embedding)
     scores = keras.layers.Activation(output_activation, name="predictions")(logits)
-    return keras.Model(patch, scores, name="yamnet_folded" if folded else "yamnet")
-
-
-def folded_weights(model: Any) -> list[np.ndarray]:
-    """Weights of ``model`` with every batch norm merged into the convolution before it.
-
-    In inference mode batch norm is a fixed map per channel,
-    ``y = (x - mean) / sqrt(variance + epsilon) + beta``, so it can be folded
-    into the convolution: its kernel scaled by ``1 / sqrt(variance + epsilon)``
-    and a bias ``beta - mean / sqrt(variance + epsilon)`` (TF Lite does the
-    same).  Returns the weights in the order of :func:`fold_batch_norm`'s model.
-    """
-    weights = []
-    for name in conv_layer_names():
-        (kernel,) = model.get_layer(name).get_weights()
-        beta, mean, variance = model.get_layer(f"{name}_bn").get_weights()
-        scale = 1.0 / np.sqrt(variance + BN_EPSILON)
-        channel_axis = 2 if "depthwise" in name else 3  # (kh, kw, C, 1) / (kh, kw, in, out)
-        shape = [1, 1, 1, 1]
-        shape[channel_axis] = scale.size
-        weights += [kernel * scale.reshape(shape), beta - mean * scale]
-    return weights + model.get_layer("logits").get_weights()
-
-
-def fold_batch_norm(model: Any) -> Any:
-    """The same network, batch norm folded into the convolutions: same outputs, faster.
-
-    For inference, and for fine-tuning with batch norm kept in inference mode
-    (:func:`yamnet_lesson.fine_tune` builds this network for modes "finetune"
-    and "head", with :func:`folded_weights`): about 1.4 times faster on a CPU.
-    """
-    relu6 = model.get_layer("layer1_conv_relu").max_value is not None
-    folded = _architecture(
-        model.get_layer("logits").units,
-        "relu6" if relu6 else "relu",
-        model.get_layer("predictions").activation.__name__,
-        folded=True,
-    )
-    folded.set_weights(folded_weights(model))
-    return folded
+    return keras.Model(patch, scores, name="yamnet")
 
 
 # ---------------------------------------------------------------------------
@@ -192,10 +153,8 @@ def _dequantize(values: np.ndarray, quantization: dict[str, Any]) -> np.ndarray:
 def tflite_weights(path: str | Path) -> dict[str, list[np.ndarray]]:
     """Read and dequantise the official TF Lite file's weights, keyed by our layer names.
 
-    Returns, for each convolution: ``[kernel]`` in Keras layout, and for its
-    ``<name>_bn`` layer the folded bias as ``[beta, moving_mean=0,
-    moving_variance=1-epsilon]`` (so batch norm adds the bias and nothing
-    else); ``logits``: ``[kernel (1024, 521), bias (521,)]``.
+    Returns, for each convolution, ``[kernel, bias]`` in Keras layout (batch
+    norm is folded into them); ``logits``: ``[kernel (1024, 521), bias (521,)]``.
     """
     from ai_edge_litert.interpreter import Interpreter
 
@@ -236,9 +195,8 @@ def tflite_weights(path: str | Path) -> dict[str, list[np.ndarray]]:
         else:
             bias_name = f"{prefix}/conv/BatchNorm/FusedBatchNormV3"
             kernel = value(f"{prefix}/conv/Conv2D")  # (out, kh, kw, in)
-        weights[name] = [kernel.transpose(1, 2, 3, 0)]  # Keras: (kh, kw, in, out) / (kh, kw, C, 1)
-        bias = value(bias_name)
-        weights[f"{name}_bn"] = [bias, np.zeros_like(bias), np.full_like(bias, 1 - BN_EPSILON)]
+        # Keras: (kh, kw, in, out) / (kh, kw, C, 1)
+        weights[name] = [kernel.transpose(1, 2, 3, 0), value(bias_name)]
     weights["logits"] = [
         value("tower0/network/layer29/fc/MatMul").T,
         value("network/layer29/fc/biases"),
@@ -317,58 +275,62 @@ def _set_weights(model: Any, weights: dict[str, list[np.ndarray]], source: str) 
         layer.set_weights(arrays)
 
 
-def build_yamnet(
-    num_classes: int = N_CLASSES,
-    weights: str | Path | None = "auto",
-    *,
-    activation: str | None = None,
-    output_activation: str | None = None,
-) -> Any:
+def build_yamnet(num_classes: int = N_CLASSES, weights: str | Path | None = "auto") -> Any:
     """YAMNet as a Keras model: ``(batch, 96, 64)`` log-mel patches -> class scores.
 
     Parameters
     ----------
     num_classes
-        521 keeps Google's output layer; any other number replaces it with a new,
-        randomly initialised ``logits`` layer (transfer learning).
+        521 keeps Google's output layer (sigmoid scores: several classes can be
+        true at once).  Any other number puts a new, randomly initialised
+        ``logits`` layer with a softmax on top (exactly one class per clip):
+        the network :func:`yamnet_lesson.fine_tune` builds when it is given none.
     weights
         ``"auto"``: the official TF Lite file, found by :func:`assets.find_file`
         (explicit folder, ``$YAMNET_LESSON_MODEL_DIR``, cache, download);
         a path to that ``.tflite`` file (its SHA-256 checked) or a folder
         holding it, or a path to the float ``yamnet.h5``;
         ``None``: random weights (only when asked for: training from scratch).
-    activation
-        ``"relu6"`` or ``"relu"``; by default what the weights were made with
-        (ReLU6 for the TF Lite file, ReLU for ``yamnet.h5`` and random weights).
-    output_activation
-        Default: sigmoid for the 521 AudioSet classes (several can be true at
-        once), softmax otherwise (exactly one class per clip).
 
-    Layers are named ``layer1_conv``, ``layer2_depthwise_conv``,
-    ``layer2_pointwise_conv``, ... (each with ``_bn`` and ``_relu``), then
-    ``embedding`` (1024), ``logits`` and ``predictions``.
+    The activations are those the weights were made with: ReLU6 for the TF
+    Lite file (and for random weights, so that a network trained from scratch
+    is the same network), plain ReLU for ``yamnet.h5``.  With the TF Lite
+    file each convolution has a bias and no batch norm follows it: Google
+    folded batch norm into the weights.  Otherwise a batch norm follows each
+    convolution (named ``<convolution>_bn``): with ``yamnet.h5`` it is frozen
+    (``trainable=False``), so it keeps normalising with the statistics Google
+    measured on AudioSet even while the network is fine-tuned -- a few
+    examples are far too few to measure better ones (Keras's advice for
+    fine-tuning); with random weights it learns.  Layers are named
+    ``layer1_conv``, ``layer2_depthwise_conv``, ``layer2_pointwise_conv``, ...
+    (each with ``_relu``), then ``embedding`` (1024), ``logits`` and
+    ``predictions``.
     """
     num_classes = check_int(num_classes, "num_classes", 2)
-    if activation not in (None, "relu6", "relu"):
-        raise LessonError(f"activation must be 'relu6' or 'relu', got {activation!r}.")
-    if output_activation not in (None, "sigmoid", "softmax"):
-        raise LessonError(
-            f"output_activation must be 'sigmoid' or 'softmax', got {output_activation!r}."
-        )
     path = None if weights is None else _weights_file(weights)
-    is_tflite = path is not None and path.suffix == ".tflite"
-    activation = activation or ("relu6" if is_tflite else "relu")
-    output_activation = output_activation or ("sigmoid" if num_classes == N_CLASSES else "softmax")
-    model = _architecture(num_classes, activation, output_activation)
+    is_h5 = path is not None and path.suffix == ".h5"
+    is_tflite = path is not None and not is_h5
+    model = _architecture(
+        num_classes,
+        "relu" if is_h5 else "relu6",
+        "sigmoid" if num_classes == N_CLASSES else "softmax",
+        batch_norm=not is_tflite,
+    )
     if path is None:
         return model
-    layer_names = [n for c in conv_layer_names() for n in (c, f"{c}_bn")]
+    if is_tflite:
+        layer_names = conv_layer_names()
+    else:
+        layer_names = [n for c in conv_layer_names() for n in (c, f"{c}_bn")]
     if num_classes == N_CLASSES:
         layer_names.append("logits")
-    if is_tflite:
-        loaded = {k: v for k, v in tflite_weights(path).items() if k in layer_names}
-    else:
+    if is_h5:
         loaded = h5_weights(path, layer_names)
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.trainable = False  # Google's statistics stay (see above)
+    else:
+        loaded = {k: v for k, v in tflite_weights(path).items() if k in layer_names}
     _set_weights(model, loaded, path.name)
     return model
 

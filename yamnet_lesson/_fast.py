@@ -1,0 +1,299 @@
+"""Speed devices for :func:`yamnet_lesson.fine_tune`: each saves time and changes no result.
+
+What the lesson teaches -- the network, the training step, the loop -- is in
+:mod:`yamnet_lesson.training`.  This module only makes it fast enough to run
+live on a laptop or a Binder session:
+
+* **Traced steps, reused.**  Turning a Keras network and its training step
+  into a TensorFlow graph ("tracing") takes seconds.  It is done once per
+  network *shape* per process, on a private twin of the network: each run
+  (each press of Train) copies its network's weights into the twin, trains the
+  twin, and copies the trained weights back into its network.
+* **Batch norm folded into the convolutions** to predict.  In inference mode
+  ``(x - mean) / sqrt(variance + epsilon) + beta`` is a fixed scale and shift
+  per channel, which the convolution before it can apply itself: one
+  operation less after each of YAMNet's 27 convolutions, for networks that
+  have batch norm (trained from scratch, or from ``yamnet.h5``).  Google's TF
+  Lite file comes folded already.  Training never folds: the gradients with
+  respect to a scaled kernel are not the same, so Adam's steps would differ.
+* **Log-mel patches cached.**  The same clips give the same patches, so moving
+  a slider back and forth does not compute features again.
+* **One batched pass** for validation and prediction, in batches of 96 patches
+  (YAMNet's activations for 96 patches take about 100 MB).
+* **Embeddings once** in ``mode="head"``: the frozen body gives the same
+  embeddings at every epoch, so only the new layer runs in the loop.
+
+``tests/test_fast.py`` trains the same network on the same data with the same
+seed and settings with plain Keras ``model.fit`` and gets the same accuracy and
+loss at every epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import features
+from ._tensorflow import keras, tf
+from ._validation import LessonError
+from .yamnet import in_batches
+
+__all__ = ["TracedTraining", "cached_patches", "predict_patches"]
+
+# --------------------------------------------------------------------------- patches
+
+_PATCHES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
+    clips = features.as_clips(audio)
+    digest = hashlib.sha1(str(sample_rate).encode())
+    for clip in clips:
+        digest.update(clip.tobytes())
+        digest.update(b"|")
+    key = digest.hexdigest()
+    if key not in _PATCHES:
+        if len(_PATCHES) >= 8:
+            _PATCHES.pop(next(iter(_PATCHES)))
+        _PATCHES[key] = features.clip_patches(clips, sample_rate)
+    return _PATCHES[key]
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def _fold_pairs(network: Any) -> dict[str, str] | None:
+    """``{convolution: batch norm}`` for every batch norm, if all can be folded; else None.
+
+    A batch norm folds into the convolution before it when it normalises that
+    convolution's output alone, per channel, with a shift (``center``) and no
+    learned scale, and the convolution has no bias of its own.
+    """
+    pairs = {}
+    for layer in network.layers:
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        conv = layer.input._keras_history[0]
+        plain_conv = isinstance(conv, keras.layers.Conv2D | keras.layers.DepthwiseConv2D)
+        if (
+            not plain_conv
+            or conv.use_bias
+            or getattr(conv, "depth_multiplier", 1) != 1
+            or len(conv._outbound_nodes) != 1
+            or layer.axis not in (-1, 3, [3], [-1])
+            or layer.scale
+            or not layer.center
+        ):
+            return None
+        pairs[conv.name] = layer.name
+    return pairs
+
+
+def _channel_shape(conv: Any) -> tuple[int, ...]:
+    # kernels are (kh, kw, in, out); depthwise kernels (kh, kw, channels, 1)
+    return (1, 1, -1, 1) if isinstance(conv, keras.layers.DepthwiseConv2D) else (1, 1, 1, -1)
+
+
+class _FoldedAway(keras.layers.Layer):
+    """Where a batch norm was: its work is done by the convolution before it."""
+
+    def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
+        return inputs
+
+
+def _folded_copy(network: Any, pairs: dict[str, str]) -> Any:
+    """A network of the same shape with every batch norm merged into its convolution."""
+
+    def copy_layer(layer: Any) -> Any:
+        config = layer.get_config()
+        if layer.name in pairs:
+            return layer.__class__.from_config({**config, "use_bias": True})
+        if layer.name in pairs.values():
+            return _FoldedAway(name=layer.name)
+        return layer.__class__.from_config(config)
+
+    return keras.models.clone_model(network, clone_function=copy_layer)
+
+
+# --------------------------------------------------------------------------- twins
+
+
+def _shape_key(network: Any) -> str:
+    config = dict(network.get_config())
+    config.pop("name", None)  # the network's own name changes nothing
+    return hashlib.sha1(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class _Twin:
+    """A private copy of one network shape, with its traced functions.
+
+    ``pairs``: the batch norms merged into convolutions (see :func:`_folded_copy`),
+    or None for an exact copy (the one that trains).
+    """
+
+    def __init__(self, network: Any, pairs: dict[str, str] | None) -> None:
+        self.pairs = pairs
+        if pairs is None:
+            self.network = keras.models.clone_model(network)
+            for layer in self.network.layers:  # see TracedTraining.measure_statistics
+                if isinstance(layer, keras.layers.BatchNormalization):
+                    layer.momentum = 0.0
+        else:
+            self.network = _folded_copy(network, pairs)
+        patch = tf.TensorSpec([None, *network.input.shape[1:]], tf.float32)
+        self.forward = tf.function(
+            lambda x: self.network(x, training=False), input_signature=[patch]
+        )
+        self.batch_statistics = tf.function(
+            lambda x: self.network(x, training=True), input_signature=[patch]
+        )
+        self._body: Any = None
+        self._steps: dict[str, tuple[Any, Any]] = {}
+
+    # weights in and out ------------------------------------------------------
+
+    def load(self, network: Any) -> None:
+        """Give the twin ``network``'s weights (folded where the twin is)."""
+        if self.pairs is None:
+            self.network.set_weights(network.get_weights())
+            return
+        for layer in network.layers:
+            if not layer.weights or layer.name in self.pairs.values():
+                continue
+            twin = self.network.get_layer(layer.name)
+            if layer.name in self.pairs:
+                (kernel,) = layer.get_weights()
+                norm = network.get_layer(self.pairs[layer.name])
+                scale = 1.0 / np.sqrt(norm.moving_variance.numpy() + norm.epsilon)
+                shift = norm.beta.numpy() - norm.moving_mean.numpy() * scale
+                twin.set_weights([kernel * scale.reshape(_channel_shape(layer)), shift])
+            else:
+                twin.set_weights(layer.get_weights())
+
+    def save(self, network: Any) -> None:
+        """Write the twin's (trained) weights back into ``network`` (never folded)."""
+        network.set_weights(self.network.get_weights())
+
+    # the frozen body and the new layer, for mode="head" ---------------------
+
+    def body_and_head(self) -> tuple[Any, Any]:
+        """Everything up to YAMNet's embedding (traced), and the layers after it."""
+        if self._body is None:
+            try:
+                embedding = self.network.get_layer("embedding").output
+            except ValueError:
+                raise LessonError(
+                    "mode='head' trains the layers after YAMNet's 'embedding' layer, and "
+                    "this network has no layer of that name; build it from build_yamnet()."
+                ) from None
+            body = keras.Model(self.network.input, embedding)
+            spec = tf.TensorSpec(self.network.input.shape, tf.float32)
+            self._body = tf.function(lambda x: body(x, training=False), input_signature=[spec])
+            self._head = keras.Model(embedding, self.network.output)
+        return self._body, self._head
+
+    def step(self, mode: str, training_step: Callable[..., Any]) -> tuple[Any, Any]:
+        """The traced training step of ``mode`` and its optimiser (one of each per mode)."""
+        if mode not in self._steps:
+            model = self.body_and_head()[1] if mode == "head" else self.network
+            optimizer = keras.optimizers.Adam()
+            optimizer.build(model.trainable_variables)
+            inputs = tf.TensorSpec(model.input.shape, tf.float32)
+            targets = tf.TensorSpec([None], tf.int32)
+            traced = tf.function(
+                lambda x, y: training_step(model, optimizer, x, y),
+                input_signature=[inputs, targets],
+            )
+            self._steps[mode] = (traced, optimizer)
+        return self._steps[mode]
+
+
+_TWINS: dict[tuple[str, bool], _Twin] = {}
+
+
+def _twin(network: Any, *, fold: bool) -> _Twin:
+    pairs = (_fold_pairs(network) or None) if fold else None  # nothing to fold: the same twin
+    key = (_shape_key(network), pairs is not None)
+    if key not in _TWINS:
+        _TWINS[key] = _Twin(network, pairs)
+    return _TWINS[key]
+
+
+def predict_patches(network: Any, patches: np.ndarray) -> np.ndarray:
+    """``network(patches, training=False)`` in batches, through its folded twin: ``(n, C)``."""
+    twin = _twin(network, fold=True)
+    twin.load(network)
+    return np.concatenate(in_batches(twin.forward, patches))
+
+
+# --------------------------------------------------------------------------- training
+
+
+class TracedTraining:
+    """One run of :func:`yamnet_lesson.fine_tune`, on the traced twin of ``network``.
+
+    ``training_step(model, optimizer, patches, targets)`` is the step written
+    out in :mod:`yamnet_lesson.training`; it is traced here.
+    """
+
+    def __init__(
+        self, network: Any, mode: str, learning_rate: float, training_step: Callable[..., Any]
+    ) -> None:
+        self.network, self.mode = network, mode
+        self.twin = _twin(network, fold=False)  # the network as it is (see _fold_pairs)
+        self.twin.load(network)
+        self.step, optimizer = self.twin.step(mode, training_step)
+        for variable in optimizer.variables:  # a fresh Adam: no momentum from the last run
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+        optimizer.learning_rate = learning_rate
+
+    def inputs(self, patches: np.ndarray) -> np.ndarray:
+        """What the training step takes: patches, or in mode "head" their embeddings (once)."""
+        if self.mode != "head":
+            return patches
+        body, _ = self.twin.body_and_head()
+        return np.concatenate(in_batches(body, patches))
+
+    def train(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+        """One traced training step: the mini-batch's loss and probabilities (before the step)."""
+        loss, probabilities = self.step(inputs, targets.astype(np.int32))
+        return float(loss), probabilities.numpy()
+
+    def probabilities(self, inputs: np.ndarray) -> np.ndarray:
+        """Class probabilities ``(n, C)`` of ``inputs`` at the current weights, batched."""
+        forward = self.twin.body_and_head()[1] if self.mode == "head" else self.twin.forward
+        return np.concatenate(in_batches(forward, inputs))
+
+    def measure_statistics(self, patches: np.ndarray, batch_size: int) -> None:
+        """From scratch: give batch norm the statistics of the training data.
+
+        Batch norm normalises each training mini-batch by the batch's own mean
+        and variance.  To predict (one clip at a time, or a validation set it
+        must not peek at) it needs fixed ones: like MATLAB's "population"
+        setting, the training patches pass through once more in mini-batches
+        and batch norm keeps the average of their statistics.  (The twin's batch
+        norms have momentum 0, so each pass leaves that batch's statistics.)
+        """
+        layers = [
+            layer
+            for layer in self.twin.network.layers
+            if isinstance(layer, keras.layers.BatchNormalization)
+        ]
+        statistics = [v for layer in layers for v in (layer.moving_mean, layer.moving_variance)]
+        chunks = np.array_split(patches, -(-len(patches) // batch_size))
+        totals = [np.zeros(v.shape, np.float64) for v in statistics]
+        for chunk in chunks:
+            self.twin.batch_statistics(chunk)
+            for total, variable in zip(totals, statistics, strict=True):
+                total += variable.numpy()
+        for total, variable in zip(totals, statistics, strict=True):
+            variable.assign((total / len(chunks)).astype(np.float32))
+
+    def finish(self) -> None:
+        """Copy the trained weights into the network that was given to fine_tune."""
+        self.twin.save(self.network)
