@@ -146,11 +146,12 @@ def plot_spectra(
         freqs, psd = power_spectrum(column, fs)
         slope = spectral_slope(column, fs, *band)
         theory = f" (theory {references[name]:+.0f})" if name in references else ""
+        marks = np.searchsorted(freqs[1:], np.geomspace(30, 0.45 * fs, 14))  # even on log axes
         ax.semilogx(
             freqs[1:],
             10 * np.log10(psd[1:]),
             **noise_style(name),
-            markevery=0.08,  # evenly spaced on the page, whatever the axis scale
+            markevery=sorted(set(marks.tolist())),
             markersize=5,
             label=f"{name}: {slope:+.1f} dB/decade{theory}",
         )
@@ -377,7 +378,7 @@ def _draw_events_table(ax: Any, events: Sequence[SoundEvent], max_rows: int = 14
     table = ax.table(
         cellText=rows,
         colLabels=["sound", "from (s)", "to (s)", "score"],
-        colWidths=[0.52, 0.16, 0.16, 0.16],
+        colWidths=[0.46, 0.18, 0.18, 0.18],
         loc="upper center",
         cellLoc="left",
     )
