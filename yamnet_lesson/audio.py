@@ -130,8 +130,9 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
     try:
         assets.fetch_fsdd(assets.cache_dir(), url=url)
     except LessonError as error:
+        reason = str(error).rstrip(".")
         raise LessonError(
-            f"The spoken-digit recordings could not be fetched ({error}). Download the Free "
+            f"The spoken-digit recordings could not be fetched ({reason}). Download the Free "
             f"Spoken Digit Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding "
             "recordings/."
         ) from None
