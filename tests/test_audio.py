@@ -149,3 +149,34 @@ def test_spoken_digits_are_downloaded_when_not_beside_the_project(
         httpd.shutdown()
     assert (folder / "recordings").is_dir() and len(list(folder.glob("recordings/*.wav"))) == 10
     assert audio.fsdd_dir(download=False) == folder  # found in the cache next time
+
+
+def test_uploaded_bytes_read_like_a_file(tmp_path):
+    from yamnet_lesson.audio import read_audio_bytes
+
+    good = tmp_path / "good.wav"
+    soundfile.write(good, tone(22_050, 1.0, channels=2), 22_050, subtype="PCM_24")
+    from_bytes = read_audio_bytes(good.read_bytes(), "good.wav")
+    from_file = read_audio(good)
+    np.testing.assert_array_equal(from_bytes[0], from_file[0])
+    assert from_bytes[1] == from_file[1] == 22_050
+    cases = {b"": "good.wav is empty", b"RIFF" + b"\0" * 10: "good.wav could not be read"}
+    for content, message in cases.items():
+        with pytest.raises(LessonError, match=message) as error:
+            read_audio_bytes(content, "good.wav")
+        assert "\n" not in str(error.value) and "BytesIO" not in str(error.value)
+
+
+def test_spoken_digits_follow_one_another_at_16khz(shared_dir):
+    from yamnet_lesson import audio
+
+    folder = shared_dir / "datasets" / "fsdd-dev" / "recordings"
+    digits = audio.spoken_digits("42", "nicolas", gap_seconds=0.25, download=False)
+    lengths = [read_audio(folder / f"{d}_nicolas_0.wav")[0].shape[0] * 2 for d in "42"]  # 8 kHz
+    assert digits.dtype == np.float32 and digits.shape == (sum(lengths) + 2 * 4_000,)
+    assert not digits[lengths[0] : lengths[0] + 4_000].any()  # the gap after "four"
+    for bad, message in [("4a", "string of digits"), ("", "string of digits")]:
+        with pytest.raises(LessonError, match=message):
+            audio.spoken_digits(bad, download=False)
+    with pytest.raises(LessonError, match="no recording 1_nobody_0.wav"):
+        audio.spoken_digits("1", "nobody", download=False)

@@ -68,6 +68,29 @@ def test_features_match_the_official_graph(compared):
     print(f"features: worst max |diff| {worst_max:.4f}, worst mean {worst_mean:.5f}")
 
 
+def test_the_remaining_difference_is_the_mel_matrix(windows):
+    """librosa draws each mel triangle straight in hertz, TensorFlow straight on the mel
+    scale; with the graph's matrix in place of librosa's the features match to rounding."""
+    import librosa
+
+    from yamnet_lesson._tensorflow import tf
+
+    official = official_yamnet()
+    built_by_tensorflow = tf.signal.linear_to_mel_weight_matrix(64, 257, 16_000, 125.0, 7_500.0)
+    np.testing.assert_allclose(official.mel_matrix, built_by_tensorflow.numpy().T, atol=1e-4)
+    difference = np.abs(official.mel_matrix - features.mel_filter_bank())
+    assert 0.003 < difference.max() < 0.005  # the bound notebook 2 quotes
+    for name in ("white_noise", "pink_noise", "brown_noise", "baby_5000ms.wav@3"):
+        padded = np.pad(windows[name], 56)  # as features.log_mel_spectrogram frames it
+        magnitude = np.abs(
+            librosa.stft(padded, n_fft=512, hop_length=160, win_length=400, center=False)
+        )
+        with_googles_matrix = np.log(official.mel_matrix @ magnitude + 0.001).T
+        _, googles = official(windows[name])
+        assert np.abs(with_googles_matrix - googles).max() < 1e-4, name
+        assert np.abs(features.log_mel_spectrogram(windows[name]) - googles).max() > 1e-3, name
+
+
 def test_scores_match_the_official_model(compared):
     worst = {"mean_abs": 0.0, "pearson": 1.0}
     for name, (official_scores, _, scores, _) in compared.items():

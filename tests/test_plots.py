@@ -1,10 +1,11 @@
 """The lesson's figures: titles, labels and legends a student can read at a glance."""
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from yamnet_lesson import LessonError, features, plots, signals
+from yamnet_lesson import LessonError, classes, features, plots, signals
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,18 @@ def test_spectra_put_the_slopes_in_the_legend_not_on_the_curves(noise):
     assert any(e.startswith("brown:") and e.endswith("(theory -20)") for e in entries)
     assert "textbook slope" in entries
     assert ax.get_xlabel() == "Frequency (Hz)" and "dB" in ax.get_ylabel()
+
+
+def test_each_noise_colour_has_its_colour_and_its_own_marker(noise):
+    audio, labels = noise
+    curves = [
+        line for line in plots.plot_spectra(audio, labels).axes[0].lines if ":" in line.get_label()
+    ]
+    for line in curves:
+        name = line.get_label().split(":")[0]
+        assert line.get_color() == plots.COLORS[name]
+        assert line.get_marker() == plots.MARKERS[name]
+    assert len({line.get_marker() for line in curves}) == 3
 
 
 def test_mel_images_share_one_colour_scale(noise):
@@ -88,6 +101,57 @@ def test_accuracy_vs_k_names_the_modes_in_words():
         "chance (3 classes)",
     ]
     assert [line.get_ydata().tolist() for line in fig.axes[0].lines[:1]] == [[95.0, 100.0]]
+    styles = [(line.get_color(), line.get_marker()) for line in fig.axes[0].lines[:4]]
+    assert styles == [tuple(plots.run_style(i).values()) for i in range(4)]
+
+
+def test_embedding_map_gives_each_colour_its_colour_marker_and_name():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["white", "brown", "pink"], 5)
+    fig = plots.plot_embedding_map(rng.normal(size=(15, 2)), labels)
+    ax = fig.axes[0]
+    assert legend_texts(ax) == ["white noise", "brown noise", "pink noise"]
+    for collection, name in zip(ax.collections, ["white", "brown", "pink"], strict=True):
+        assert len(collection.get_offsets()) == 5
+        assert tuple(collection.get_facecolor()[0][:3]) == pytest.approx(
+            matplotlib.colors.to_rgb(plots.COLORS[name])
+        )
+    markers = {tuple(map(tuple, c.get_paths()[0].vertices.round(3))) for c in ax.collections}
+    assert len(markers) == 3  # three different marker shapes
+    assert ax.get_xlabel() == "first principal component"
+    with pytest.raises(LessonError, match="shape"):
+        plots.plot_embedding_map(np.zeros((15, 3)), labels)
+
+
+def test_scores_over_time_line_up_with_the_windows_and_list_the_events():
+    names = ["Speech", "Static", "Pink noise", "Silence"]
+    scores = np.full((6, 4), 0.05)
+    scores[:3, 0] = scores[3:, 3] = 0.9
+    events = classes.sound_events(scores, names, duration=3.0)
+    segments = [signals.Segment("speech", 0.0, 1.5), signals.Segment("silence", 1.5, 3.0)]
+    fig = plots.plot_scores_over_time(
+        scores, names, k=3, events=events, segments=segments, duration=3.0
+    )
+    (heatmap,) = [ax for ax in fig.axes if ax.get_xlabel() == "Time (s)"]
+    edges = classes.window_edges(6, 3.0)
+    columns = heatmap.collections[0].get_coordinates()[0, :, 0]
+    np.testing.assert_allclose(columns, edges)  # one column per window, where it hears
+    rows = [label.get_text() for label in heatmap.get_yticklabels()]
+    assert rows[:2] == ["Speech", "Silence"] and len(rows) == 3  # event classes first
+    assert heatmap.get_xlim() == pytest.approx((0.0, 3.0))
+    bars = [ax for ax in fig.axes if len(ax.get_yticks()) == 1]
+    assert [ax.get_yticklabels()[0].get_text() for ax in bars] == ["YAMNet hears", "really plays"]
+    assert [t.get_text() for t in bars[0].texts] == ["Speech", "Silence"]  # labelled bars
+    (table,) = [t for ax in fig.axes for t in ax.tables]
+    cells = table.get_celld()
+    assert [cells[0, c].get_text().get_text() for c in range(4)] == [
+        "sound",
+        "from (s)",
+        "to (s)",
+        "score",
+    ]
+    assert cells[2, 0].get_text().get_text() == "Silence"
+    assert cells[2, 2].get_text().get_text() == "3.00"
 
 
 def test_every_figure_has_a_title(noise):

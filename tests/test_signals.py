@@ -85,3 +85,46 @@ def test_bad_sizes_are_refused_clearly(bad):
 def test_bad_seeds_and_lengths_are_refused_clearly(call, message):
     with pytest.raises(LessonError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- the demo clip
+
+
+def test_demo_clip_plays_five_segments_in_order():
+    clip, segments = signals.demo_clip(segment_seconds=1.0, level=0.5)
+    assert clip.shape == (5 * FS,) and clip.dtype == np.float32
+    assert [s.name for s in segments] == [
+        "siren",
+        "white noise",
+        "pink noise",
+        "brown noise",
+        "silence",
+    ]
+    assert [(s.start, s.end) for s in segments] == [(i, i + 1.0) for i in range(5)]
+    parts = clip.reshape(5, FS)
+    assert np.abs(parts[:4]).max(axis=1) == pytest.approx([0.5] * 4)  # each at the level
+    assert not parts[4].any()  # silence is digital silence
+    # each noise segment is the colour it says: its slope in dB per decade
+    slopes = [signals.spectral_slope(part[:, None]) for part in parts[1:4]]
+    assert slopes == pytest.approx([0.0, -10.0, -20.0], abs=3.0)
+
+
+def test_demo_clip_opens_with_the_speech_it_is_given():
+    speech = 0.1 * np.sin(np.arange(FS // 2) / 5.0)  # half a second, quiet
+    clip, segments = signals.demo_clip(speech, segment_seconds=1.0)
+    assert segments[0].name == "speech"
+    np.testing.assert_allclose(clip[: FS // 2], 5 * speech, rtol=1e-5)  # scaled to 0.5
+    assert not clip[FS // 2 : FS].any()  # padded with silence to the segment's length
+    long, _ = signals.demo_clip(np.ones(3 * FS), segment_seconds=1.0)
+    assert long.shape == (5 * FS,)  # cut to the segment's length
+    with pytest.raises(LessonError, match="speech must be one 1-D waveform"):
+        signals.demo_clip(np.zeros((FS, 2)))
+
+
+def test_the_siren_wails_between_600_and_1400_hz():
+    wail = signals.siren(FS)
+    assert set(np.unique(wail)) <= {-1.0, 0.0, 1.0}  # a square wave
+    freqs, power = scipy.signal.welch(wail, fs=FS, nperseg=1024)
+    fundamental = (freqs > 500) & (freqs < 1_500)
+    assert freqs[np.argmax(power)] == pytest.approx(1_000, abs=450)
+    assert power[fundamental].sum() > 0.5 * power.sum()

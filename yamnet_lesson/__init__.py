@@ -7,7 +7,8 @@ not as a pile of code.  Every helper is a plain function on NumPy arrays:
 * :mod:`yamnet_lesson.features` -- the log-mel spectrogram YAMNet was trained on;
 * :mod:`yamnet_lesson.yamnet`   -- Google's YAMNet with its official weights;
 * :mod:`yamnet_lesson.training` -- the training loop: fine-tune a network with a new output layer;
-* :mod:`yamnet_lesson.experiments` -- the reference workflow and the experiments of notebook 5.
+* :mod:`yamnet_lesson.experiments` -- the reference workflow and the experiments of notebook 5;
+* :mod:`yamnet_lesson.listen`   -- what YAMNet hears over time in a clip, or an uploaded file.
 
 TensorFlow takes seconds to import, so the modules that need it are imported
 only when one of their functions is first used.
@@ -41,7 +42,9 @@ __all__ = ["LessonError", "features", "signals", *_LAZY]
 _SUBMODULES = (
     "assets",
     "audio",
+    "classes",
     "experiments",
+    "listen",
     "notebook",
     "official",
     "plots",

@@ -7,15 +7,25 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile
 
-from ._validation import LessonError, check_audio
+from ._validation import LessonError, check_audio, check_positive
 
-__all__ = ["MAX_SECONDS", "example_audio_dir", "fsdd_dir", "load_fsdd", "read_audio"]
+__all__ = [
+    "MAX_SECONDS",
+    "example_audio_dir",
+    "fsdd_dir",
+    "load_fsdd",
+    "read_audio",
+    "read_audio_bytes",
+    "spoken_digits",
+]
 
 MAX_SECONDS = 600.0
 """Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
@@ -33,21 +43,42 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
         raise LessonError(f"{path} does not exist; check the file name and folder.")
     if path.stat().st_size == 0:
         raise LessonError(f"{path.name} is empty (0 bytes); record or copy the file again.")
+    return _decode(str(path), path.name, max_seconds)
+
+
+def read_audio_bytes(
+    content: bytes, name: str = "the file", *, max_seconds: float = MAX_SECONDS
+) -> tuple[np.ndarray, int]:
+    """Like :func:`read_audio`, for a file's bytes (e.g. from an ipywidgets ``FileUpload``).
+
+    ``name`` is the file's name, used in messages only.  Returns
+    ``(waveform (samples,) float32 in [-1, 1], sample_rate in Hz)``.
+    """
+    content = bytes(content)
+    if not content:
+        raise LessonError(f"{name} is empty (0 bytes); record or copy the file again.")
+    return _decode(io.BytesIO(content), name, max_seconds)
+
+
+def _decode(source: str | BinaryIO, name: str, max_seconds: float) -> tuple[np.ndarray, int]:
+    """Decode ``source`` (a path or an open binary file) with soundfile; see read_audio."""
     try:
-        info = soundfile.info(str(path))
+        info = soundfile.info(source)
+        if not isinstance(source, str):
+            source.seek(0)
         frames = min(info.frames, int(max_seconds * info.samplerate))
-        data, rate = soundfile.read(str(path), frames=frames, dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
+        data, rate = soundfile.read(source, frames=frames, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError) as error:
+        reason = getattr(error, "error_string", None) or str(error)  # without the object's repr
         raise LessonError(
-            f"{path.name} could not be read as audio ({error}); save it as a WAV file and retry."
+            f"{name} could not be read as audio ({reason.rstrip('.')}); save it as a WAV file "
+            "and retry."
         ) from None
     if frames < info.frames:
-        print(
-            f"Note: {path.name} is {info.duration:.0f} s long; using its first {max_seconds:.0f} s."
-        )
+        print(f"Note: {name} is {info.duration:.0f} s long; using its first {max_seconds:.0f} s.")
     if data.shape[0] == 0:
-        raise LessonError(f"{path.name} holds no samples; record or copy the file again.")
-    waveform = check_audio(data.mean(axis=1), path.name)
+        raise LessonError(f"{name} holds no samples; record or copy the file again.")
+    waveform = check_audio(data.mean(axis=1), name)
     return waveform, int(rate)
 
 
@@ -99,8 +130,9 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
     try:
         assets.fetch_fsdd(assets.cache_dir(), url=url)
     except LessonError as error:
+        reason = str(error).rstrip(".")
         raise LessonError(
-            f"The spoken-digit recordings could not be fetched ({error}). Download the Free "
+            f"The spoken-digit recordings could not be fetched ({reason}). Download the Free "
             f"Spoken Digit Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding "
             "recordings/."
         ) from None
@@ -124,3 +156,37 @@ def load_fsdd(speaker: str) -> tuple[list[np.ndarray], np.ndarray, int]:
         raise LessonError(f"recordings of {speaker!r} have different sampling rates {set(rates)}.")
     labels = np.array([p.stem.split("_")[0] for p in recordings])
     return list(waveforms), labels, rates[0]
+
+
+def spoken_digits(
+    digits: str = "0123",
+    speaker: str = "jackson",
+    *,
+    gap_seconds: float = 0.1,
+    download: bool = True,
+) -> np.ndarray:
+    """Spoken digits from the Free Spoken Digit Dataset, one after another, at 16 kHz.
+
+    ``digits`` is read out in order ("0123": zero, one, two, three), using each
+    digit's first recording by ``speaker``, with ``gap_seconds`` of silence
+    after each.  Returns a float32 waveform of shape ``(samples,)`` resampled
+    to 16 kHz (about 0.5 s per digit).  The dataset is found or fetched as
+    :func:`fsdd_dir` does (``download=False`` never touches the network);
+    raises :class:`LessonError` if it cannot be had.
+    """
+    from .features import SAMPLE_RATE, resample
+
+    if not digits or not digits.isdigit():
+        raise LessonError(f"digits must be a string of digits such as '0123', got {digits!r}.")
+    folder = fsdd_dir(download=download) / "recordings"
+    gap = np.zeros(round(check_positive(gap_seconds, "gap_seconds") * SAMPLE_RATE), np.float32)
+    pieces = []
+    for digit in digits:
+        path = folder / f"{digit}_{speaker}_0.wav"
+        if not path.is_file():
+            raise LessonError(
+                f"no recording {path.name} in {folder}; try speaker 'jackson' or 'nicolas'."
+            )
+        waveform, rate = read_audio(path)
+        pieces += [resample(waveform, rate), gap]
+    return np.concatenate(pieces)

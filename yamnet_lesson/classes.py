@@ -1,4 +1,4 @@
-"""YAMNet's 521 AudioSet classes: reading the class map and picking the top classes.
+"""YAMNet's 521 AudioSet classes: reading the class map, the top classes, the sound events.
 
 Shared by the lesson's own model (:mod:`yamnet_lesson.yamnet`) and the TF Hub
 one (:mod:`yamnet_lesson.hub`), so both name classes and rank them the same way.
@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import LessonError, check_int
+from . import features
+from ._validation import LessonError, check_int, check_positive
 
-__all__ = ["read_class_names", "top_classes"]
+__all__ = [
+    "EVENT_THRESHOLD",
+    "SoundEvent",
+    "read_class_names",
+    "sound_events",
+    "top_classes",
+    "window_edges",
+]
+
+EVENT_THRESHOLD = 0.2
+"""Default score a window's best class needs before :func:`sound_events` counts it."""
 
 
 def read_class_names(csv_path: str | Path) -> list[str]:
@@ -36,11 +48,99 @@ def top_classes(scores: np.ndarray, class_names: list[str], k: int = 3) -> list[
     ``scores`` is ``(patches, classes)`` or ``(classes,)``.
     """
     k = check_int(k, "k", 1, len(class_names))
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim not in (1, 2) or scores.shape[-1] != len(class_names) or scores.size == 0:
-        raise LessonError(
-            f"scores must have shape (patches, {len(class_names)}), got {scores.shape}."
-        )
+    scores = _checked_scores(scores, class_names, allow_1d=True)
     mean = scores.reshape(-1, len(class_names)).mean(axis=0)
     best = np.argsort(mean)[::-1][:k]
     return [(class_names[i], float(mean[i])) for i in best]
+
+
+def _checked_scores(scores: np.ndarray, class_names: list[str], *, allow_1d: bool) -> np.ndarray:
+    """``scores`` as float64, shape ``(patches, classes)`` (or ``(classes,)``); else LessonError."""
+    scores = np.asarray(scores, dtype=np.float64)
+    shapes_ok = scores.ndim == 2 or (allow_1d and scores.ndim == 1)
+    if not shapes_ok or scores.shape[-1] != len(class_names) or scores.size == 0:
+        raise LessonError(
+            f"scores must have shape (patches, {len(class_names)}), got {scores.shape}."
+        )
+    return scores
+
+
+class SoundEvent(NamedTuple):
+    """A sound YAMNet hears: class ``name`` from ``start`` to ``end`` (seconds).
+
+    ``score`` is the class's mean score over the event's windows (0-1).
+    """
+
+    name: str
+    start: float
+    end: float
+    score: float
+
+    def __str__(self) -> str:
+        return f"{self.start:5.2f} - {self.end:5.2f} s  {self.name} (mean score {self.score:.2f})"
+
+
+def window_edges(n_windows: int, duration: float | None = None) -> np.ndarray:
+    """Where each of YAMNet's windows "owns" the clip: ``n_windows + 1`` times in seconds.
+
+    Window ``i`` hears 0.975 s from ``0.48 i`` s, so consecutive windows
+    overlap.  Each moment of the clip is given to the window whose centre
+    (``0.48 i + 0.4875`` s) is nearest: window ``i`` owns
+    ``[edges[i], edges[i + 1])``.  The first window owns the clip from 0, the
+    last until the end of what it hears, or until ``duration`` (the clip's
+    length in seconds) if that is shorter.
+    """
+    n_windows = check_int(n_windows, "n_windows", 1)
+    hop = features.PATCH_HOP_SAMPLES / features.SAMPLE_RATE
+    half = features.PATCH_SAMPLES / features.SAMPLE_RATE / 2
+    edges = hop * np.arange(n_windows + 1) + half - hop / 2  # midpoints between centres
+    edges[0] = 0.0
+    edges[-1] = hop * (n_windows - 1) + 2 * half
+    if duration is not None:
+        edges[-1] = max(min(edges[-1], check_positive(duration, "duration")), edges[-2])
+    return edges
+
+
+def sound_events(
+    scores: np.ndarray,
+    class_names: list[str],
+    *,
+    threshold: float = EVENT_THRESHOLD,
+    duration: float | None = None,
+) -> list[SoundEvent]:
+    """The sounds YAMNet hears over time, with their start and end times.
+
+    Like MATLAB's ``classifySound`` (simplified): each window's best class is
+    taken if its score is at least ``threshold``; consecutive windows with the
+    same best class are merged into one :class:`SoundEvent`.  A window whose
+    best score is below ``threshold`` belongs to no event, and breaks one.
+
+    ``scores`` has shape ``(windows, classes)``, one row every 0.48 s, as
+    YAMNet returns them; ``duration`` is the clip's length in seconds (the
+    last event ends there, not at the end of the zero-padded last window).
+    Times come from :func:`window_edges`, so they are accurate to about a
+    quarter of a second.
+
+    The threshold: YAMNet's scores are independent sigmoids, one per class
+    (several can be high at once and they need not add up to 1), so a score
+    is "how sure YAMNet is that this sound is present".  ``EVENT_THRESHOLD``
+    (0.2) keeps windows where YAMNet is at least a little sure of its best
+    class; raise it to keep only confident detections.
+    """
+    scores = _checked_scores(scores, class_names, allow_1d=False)
+    if not 0.0 <= threshold <= 1.0:
+        raise LessonError(f"threshold must be between 0 and 1, got {threshold}.")
+    edges = window_edges(scores.shape[0], duration)
+    best = scores.argmax(axis=1)
+    sure = scores.max(axis=1) >= threshold
+    events: list[SoundEvent] = []
+    start = 0
+    for i in range(1, scores.shape[0] + 1):
+        if i < scores.shape[0] and best[i] == best[start] and sure[i] == sure[start]:
+            continue
+        if sure[start]:
+            score = float(scores[start:i, best[start]].mean())
+            name = class_names[best[start]]
+            events.append(SoundEvent(name, float(edges[start]), float(edges[i]), score))
+        start = i
+    return events

@@ -25,7 +25,9 @@ class OfficialYamnet:
     """The official TF Lite YAMNet: one 15,600-sample window in, 521 scores out.
 
     It also exposes the graph's own ``log_mel_spectrogram`` tensor, so the
-    lesson's features can be checked against Google's.
+    lesson's features can be checked against Google's, and ``mel_matrix``,
+    the graph's mel weights ``(64 bands, 257 FFT bins)`` (those of TensorFlow's
+    ``tf.signal.linear_to_mel_weight_matrix``).
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -42,6 +44,7 @@ class OfficialYamnet:
         self._input = self.interpreter.get_input_details()[0]["index"]
         self._scores = self.interpreter.get_output_details()[0]["index"]
         self._log_mel = details["log_mel_spectrogram"]
+        self.mel_matrix = self.interpreter.get_tensor(details["mel_spectrogram"]).copy()
 
     def __call__(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(scores (521,), log_mel (96, 64))`` for one 16 kHz window of 15,600 samples."""

@@ -2,6 +2,13 @@
 
 Every function returns a :class:`matplotlib.figure.Figure` with a title, axis
 labels and units, so a notebook cell shows it and a test can inspect it.
+
+Colours are chosen for everyone, colour-blind readers included: the three
+noise colours (:data:`COLORS`, :data:`MARKERS`) and the runs of a chart
+(:data:`RUN_COLORS`, :data:`RUN_MARKERS`, :func:`run_style`) stay apart under
+a simulation of deuteranopia and protanopia (tests/test_colours.py checks it),
+and every line or point set has a second cue besides its colour: a marker, a
+line style or a label written next to it.
 """
 
 from __future__ import annotations
@@ -15,22 +22,77 @@ from matplotlib.figure import Figure
 
 from . import features
 from ._validation import LessonError
-from .signals import SAMPLE_RATE, power_spectrum, spectral_slope
+from .classes import SoundEvent, window_edges
+from .signals import SAMPLE_RATE, Segment, power_spectrum, spectral_slope
 
 __all__ = [
     "COLORS",
+    "MARKERS",
     "MODE_LABELS",
+    "OKABE_ITO",
+    "RUN_COLORS",
+    "RUN_MARKERS",
+    "noise_style",
     "plot_accuracy_vs_k",
     "plot_confusion_matrix",
+    "plot_embedding_map",
     "plot_front_end_comparison",
     "plot_mel_images",
     "plot_scores_over_time",
     "plot_spectra",
     "plot_waveforms",
+    "run_style",
 ]
 
-COLORS = {"white": "0.55", "brown": "saddlebrown", "pink": "hotpink"}
-"""Line colour for each noise colour (white noise drawn grey so it shows on white paper)."""
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+"""The Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), readable by most
+colour-blind readers."""
+
+COLORS = {"white": "0.3", "brown": "#A6611A", "pink": OKABE_ITO["reddish purple"]}
+"""Colour of each noise colour: white noise dark grey (it must show on white paper), brown
+noise brown (ColorBrewer's BrBG), pink noise Okabe-Ito's reddish purple."""
+
+MARKERS = {"white": "o", "brown": "s", "pink": "^"}
+"""Marker of each noise colour: the second cue, for readers who cannot tell the colours."""
+
+_RUN_ORDER = ("blue", "orange", "black", "sky blue", "bluish green", "vermillion", "reddish purple")
+RUN_COLORS = tuple(OKABE_ITO[name] for name in _RUN_ORDER)
+"""Colours of successive runs (training curves, modes), in order.  The first four stay
+clearly apart under deuteranopia and protanopia, the first five under deuteranopia; after
+that, the marker (:data:`RUN_MARKERS`) tells runs apart."""
+
+RUN_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+"""Markers of successive runs, in the order of :data:`RUN_COLORS`: all different."""
+
+
+def run_style(index: int) -> dict[str, str]:
+    """Colour and marker of run ``index`` (0, 1, ...): ``{"color": ..., "marker": ...}``.
+
+    Pass it to ``ax.plot(..., **run_style(i))``; runs after the seventh reuse the
+    styles from the start.  Line styles are left free (e.g. dashed for training,
+    solid for validation).
+    """
+    return {
+        "color": RUN_COLORS[index % len(RUN_COLORS)],
+        "marker": RUN_MARKERS[index % len(RUN_MARKERS)],
+    }
+
+
+def noise_style(name: str) -> dict[str, str]:
+    """Colour and marker of a noise colour (``"white"``, ``"brown"``, ``"pink"``); ``{}`` else."""
+    if name not in COLORS:
+        return {}
+    return {"color": COLORS[name], "marker": MARKERS[name]}
+
 
 MODE_LABELS = {
     "finetune": "pretrained, fine-tuned",
@@ -43,10 +105,6 @@ MEL_BAND_LABEL = "Mel band (0 = 125 Hz ... 63 = 7.5 kHz)"
 LOG_MEL_LABEL = "log(mel magnitude + 0.001)"
 
 
-def _color(name: str) -> str | None:
-    return COLORS.get(name)
-
-
 def plot_waveforms(
     audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE, seconds: float = 0.05
 ) -> Figure:
@@ -57,7 +115,7 @@ def plot_waveforms(
     n = int(seconds * fs)
     t_ms = 1000 * np.arange(n) / fs
     for ax, name in zip(np.atleast_1d(axes), classes, strict=True):
-        ax.plot(t_ms, audio[:n, np.flatnonzero(labels == name)[0]], color=_color(name), lw=0.8)
+        ax.plot(t_ms, audio[:n, np.flatnonzero(labels == name)[0]], color=COLORS.get(name), lw=0.8)
         ax.set(title=f"{name} noise", xlabel="Time (ms)")
     np.atleast_1d(axes)[0].set_ylabel("Amplitude")
     fig.suptitle(f"The first {1000 * seconds:.0f} ms of one signal of each colour")
@@ -78,7 +136,7 @@ def plot_spectra(
     fit band in Hz.  A black dashed line with the textbook slope (0, -10 or
     -20 dB per decade) runs through each measured spectrum over ``band``; the
     legend gives each colour's measured and textbook slope, so no text sits on
-    the curves.
+    the curves.  Each colour has its own marker (:data:`MARKERS`) as well.
     """
     labels = np.asarray(labels)
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -88,10 +146,13 @@ def plot_spectra(
         freqs, psd = power_spectrum(column, fs)
         slope = spectral_slope(column, fs, *band)
         theory = f" (theory {references[name]:+.0f})" if name in references else ""
+        marks = np.searchsorted(freqs[1:], np.geomspace(30, 0.45 * fs, 14))  # even on log axes
         ax.semilogx(
             freqs[1:],
             10 * np.log10(psd[1:]),
-            color=_color(name),
+            **noise_style(name),
+            markevery=sorted(set(marks.tolist())),
+            markersize=5,
             label=f"{name}: {slope:+.1f} dB/decade{theory}",
         )
         if name in references:
@@ -223,20 +284,22 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
 
     ``results`` is ``{mode: {k: [accuracy per seed, 0-1]}}``, as returned by
     :func:`yamnet_lesson.training.accuracy_vs_k`; the legend names each mode
-    in words (:data:`MODE_LABELS`), any other key as it is.
+    in words (:data:`MODE_LABELS`), any other key as it is.  Modes take the
+    run styles in order (:func:`run_style`): a colour and a marker each.
     """
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    for mode, by_k in results.items():
+    for index, (mode, by_k) in enumerate(results.items()):
+        style = run_style(index)
         ks = sorted(by_k)
         means = [100 * np.mean(by_k[k]) for k in ks]
-        ax.plot(ks, means, marker="o", label=MODE_LABELS.get(mode, mode))
+        ax.plot(ks, means, **style, label=MODE_LABELS.get(mode, mode))
         for k in ks:
             ax.scatter(
                 [k] * len(by_k[k]),
                 100 * np.asarray(by_k[k]),
                 s=12,
                 alpha=0.4,
-                color=ax.lines[-1].get_color(),
+                **style,
             )
     ax.axhline(100 / 3, color="0.5", ls=":", label="chance (3 classes)")
     ax.set(
@@ -255,26 +318,135 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     return fig
 
 
-def plot_scores_over_time(
-    scores: np.ndarray, class_names: Sequence[str], *, k: int = 5, title: str = ""
+def plot_embedding_map(
+    points: np.ndarray,
+    labels: Sequence[str],
+    *,
+    title: str = "YAMNet embeddings of the 300 signals (PCA to 2-D)",
+    axis_labels: tuple[str, str] = ("first principal component", "second principal component"),
 ) -> Figure:
-    """YAMNet's scores over time for the ``k`` classes with the highest mean score.
+    """Scatter plot of 2-D points (e.g. embeddings after PCA), one colour and marker per class.
 
-    ``scores`` has shape ``(patches, classes)``, one row every 0.48 s.
+    ``points`` has shape ``(signals, 2)``; ``labels`` names each signal's class.
+    Noise colours take :data:`COLORS` and :data:`MARKERS`; other classes the
+    run styles (:func:`run_style`) in order of appearance.
     """
-    top = np.argsort(scores.mean(axis=0))[::-1][:k]
-    times = np.arange(scores.shape[0]) * features.PATCH_HOP_SAMPLES / features.SAMPLE_RATE
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    shown = ax.imshow(
-        scores[:, top].T,
-        aspect="auto",
-        cmap="viridis",
-        vmin=0,
-        vmax=1,
-        extent=(times[0], times[-1] + 0.48, k - 0.5, -0.5),
-    )
-    ax.set_yticks(range(k), [class_names[i] for i in top])
-    ax.set(title=f"What YAMNet hears over time{': ' + title if title else ''}", xlabel="Time (s)")
-    fig.colorbar(shown, ax=ax, label="score (0-1)")
+    points, labels = np.asarray(points), np.asarray(labels)
+    if points.ndim != 2 or points.shape[1] != 2 or points.shape[0] != labels.shape[0]:
+        raise LessonError(
+            f"points must have shape (signals, 2) with one label each, got {points.shape} "
+            f"and {labels.shape[0]} labels."
+        )
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for index, name in enumerate(dict.fromkeys(labels.tolist())):
+        chosen = points[labels == name]
+        ax.scatter(
+            chosen[:, 0],
+            chosen[:, 1],
+            s=18,
+            edgecolor="white",
+            linewidth=0.4,
+            label=f"{name} noise" if name in COLORS else name,
+            **(noise_style(name) or run_style(index)),
+        )
+    ax.set(title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
+    ax.legend()
     fig.tight_layout()
+    return fig
+
+
+def _draw_timeline(ax: Any, spans: Sequence[tuple[str, float, float]], heading: str) -> None:
+    """Labelled grey bars, one per ``(name, start, end)`` span, on a one-row axis."""
+    for i, (name, start, end) in enumerate(spans):
+        ax.broken_barh(
+            [(start, end - start)], (0.1, 0.8), facecolor=("0.85", "0.7")[i % 2], edgecolor="k"
+        )
+        ax.text((start + end) / 2, 0.5, name, ha="center", va="center", fontsize=8, clip_on=True)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0.5], [heading])
+    ax.tick_params(axis="y", length=0)
+
+
+def _draw_events_table(ax: Any, events: Sequence[SoundEvent], max_rows: int = 14) -> None:
+    """The events as a table: sound, from, to, mean score (the first ``max_rows``)."""
+    ax.axis("off")
+    rows = [[e.name, f"{e.start:.2f}", f"{e.end:.2f}", f"{e.score:.2f}"] for e in events]
+    if len(rows) > max_rows:
+        rows = rows[: max_rows - 1] + [[f"... {len(rows) - max_rows + 1} more", "", "", ""]]
+    if not rows:
+        rows = [["(nothing above the threshold)", "", "", ""]]
+    table = ax.table(
+        cellText=rows,
+        colLabels=["sound", "from (s)", "to (s)", "score"],
+        colWidths=[0.46, 0.18, 0.18, 0.18],
+        loc="upper center",
+        cellLoc="left",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table.scale(1, 1.3)
+    ax.set_title("Sound events", fontsize=10)
+
+
+def plot_scores_over_time(
+    scores: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    k: int = 5,
+    title: str = "",
+    events: Sequence[SoundEvent] | None = None,
+    segments: Sequence[Segment] | None = None,
+    duration: float | None = None,
+) -> Figure:
+    """YAMNet's scores over time, and (optionally) the sound events it detects.
+
+    ``scores`` has shape ``(windows, classes)``, one row every 0.48 s; each
+    window is drawn over the stretch of the clip it owns
+    (:func:`yamnet_lesson.classes.window_edges`; ``duration`` is the clip's
+    length in seconds).  Rows: the classes named by ``events`` first, then
+    those with the highest mean score, ``k`` rows at least.
+
+    ``events`` (from :func:`yamnet_lesson.classes.sound_events`) adds a
+    labelled bar per event above the scores and a table of them beside;
+    ``segments`` (from :func:`yamnet_lesson.signals.demo_clip`) adds a bar of
+    what really plays when.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or scores.shape[1] != len(class_names) or scores.shape[0] == 0:
+        raise LessonError(
+            f"scores must have shape (windows, {len(class_names)}), got {scores.shape}."
+        )
+    named = list(dict.fromkeys(class_names.index(e.name) for e in events or []))
+    by_mean = [i for i in np.argsort(scores.mean(axis=0))[::-1] if i not in named]
+    rows = (named + by_mean)[: max(k, len(named))]
+    edges = window_edges(scores.shape[0], duration)
+    strips = [("YAMNet hears", events)] if events is not None else []
+    if segments is not None:
+        strips.append(("really plays", segments))
+    fig = plt.figure(
+        figsize=(11 if events is not None else 8, 2.2 + 0.3 * len(rows) + 0.45 * len(strips)),
+        layout="constrained",
+    )
+    grid = fig.add_gridspec(
+        len(strips) + 1,
+        2 if events is not None else 1,
+        height_ratios=[1] * len(strips) + [max(3, 0.5 * len(rows))],
+        width_ratios=[3, 1.4] if events is not None else [1],
+    )
+    ax = fig.add_subplot(grid[-1, 0])
+    shown = ax.pcolormesh(
+        edges, np.arange(len(rows) + 1) - 0.5, scores[:, rows].T, cmap="viridis", vmin=0, vmax=1
+    )
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_yticks(range(len(rows)), [class_names[i] for i in rows])
+    ax.set_xlabel("Time (s)")
+    fig.colorbar(shown, ax=ax, label="score (0-1)")
+    for row, (heading, spans) in enumerate(strips):
+        strip = fig.add_subplot(grid[row, 0], sharex=ax)
+        _draw_timeline(strip, [(s.name, s.start, s.end) for s in spans], heading)
+        strip.tick_params(axis="x", labelbottom=False)
+    if events is not None:
+        _draw_events_table(fig.add_subplot(grid[:, 1]), events)
+    ax.set_xlim(edges[0], edges[-1])
+    fig.suptitle(f"What YAMNet hears over time{': ' + title if title else ''}")
     return fig

@@ -13,19 +13,24 @@ The three colours differ only in how their power is spread over frequency:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.signal
 
-from ._validation import check_int, check_positive
+from ._validation import LessonError, check_audio, check_int, check_positive
 
 __all__ = [
     "NOISE_COLORS",
     "SAMPLE_RATE",
     "SIGNAL_SECONDS",
+    "Segment",
     "brown_noise",
+    "demo_clip",
     "noise_dataset",
     "pink_noise",
     "power_spectrum",
+    "siren",
     "spectral_slope",
     "white_noise",
 ]
@@ -147,3 +152,87 @@ def spectral_slope(
     band = (freqs >= f_low) & (freqs <= f_high)
     slope, _ = np.polyfit(np.log10(freqs[band]), 10 * np.log10(psd[band]), 1)
     return float(slope)
+
+
+# ---------------------------------------------------------------------------
+# A clip of real-world-like sounds, made here (no files needed)
+# ---------------------------------------------------------------------------
+
+
+class Segment(NamedTuple):
+    """One part of a clip: what plays (``name``) from ``start`` to ``end``, in seconds."""
+
+    name: str
+    start: float
+    end: float
+
+
+def siren(n_samples: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A wailing siren, shape ``(n_samples,)``, float32 in [-1, 1].
+
+    A square wave whose pitch sweeps between 600 and 1,400 Hz and back once a
+    second (YAMNet hears "Police car (siren)").  Used where no recorded speech
+    is available.
+    """
+    n_samples = check_int(n_samples, "n_samples", 1)
+    t = np.arange(n_samples) / check_int(sample_rate, "sample_rate", 1)
+    pitch = 1_000.0 + 400.0 * np.sin(2 * np.pi * t)  # Hz
+    phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
+    return np.sign(np.sin(phase)).astype(np.float32)
+
+
+def demo_clip(
+    speech: np.ndarray | None = None,
+    *,
+    segment_seconds: float = 2.0,
+    level: float = 0.5,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[Segment]]:
+    """One clip that goes speech -> white -> pink -> brown noise -> silence, at 16 kHz.
+
+    Parameters
+    ----------
+    speech : 1-D array at 16 kHz, or None
+        A recording to open the clip with (e.g. :func:`yamnet_lesson.audio.spoken_digits`),
+        cut or zero-padded to ``segment_seconds``.  ``None``: a synthesised
+        :func:`siren` opens the clip instead, so the clip needs no files at all.
+    segment_seconds : float
+        Length of each of the five segments, in seconds.
+    level : float
+        Peak amplitude of each sound segment (the speech is scaled to it too).
+    seed : int
+        Seed of the three noises.
+
+    Returns
+    -------
+    waveform : float32 array, shape ``(5 * round(segment_seconds * 16000),)``
+        The clip, values in [-level, level].
+    segments : list of :class:`Segment`
+        What plays when: ``("speech" or "siren", 0, s)``, ``("white noise", s, 2 s)``,
+        ``("pink noise", ...)``, ``("brown noise", ...)``, ``("silence", 4 s, 5 s)``
+        with ``s = segment_seconds``.
+    """
+    n = round(check_positive(segment_seconds, "segment_seconds") * SAMPLE_RATE)
+    level = check_positive(level, "level")
+    seed = check_int(seed, "seed", 0)
+    if speech is None:
+        opening, first = siren(n), "siren"
+    else:
+        voice = check_audio(speech, "speech")
+        if voice.ndim != 1:
+            raise LessonError(f"speech must be one 1-D waveform, got shape {voice.shape}.")
+        opening, first = np.pad(voice[:n], (0, max(0, n - voice.shape[0]))), "speech"
+    parts = {
+        first: opening,
+        "white noise": white_noise(n, seed=seed)[:, 0],
+        "pink noise": pink_noise(n, seed=seed + 1)[:, 0],
+        "brown noise": brown_noise(n, seed=seed + 2)[:, 0],
+    }
+    pieces = [level * part / max(float(np.max(np.abs(part))), 1e-12) for part in parts.values()]
+    pieces.append(np.zeros(n, dtype=np.float32))
+    names = [*parts, "silence"]
+    segments = [
+        Segment(name, i * n / SAMPLE_RATE, (i + 1) * n / SAMPLE_RATE)
+        for i, name in enumerate(names)
+    ]
+    return np.concatenate(pieces).astype(np.float32), segments
