@@ -25,8 +25,7 @@ from . import features
 from ._validation import LessonError, check_waveform
 from .audio import read_audio_bytes
 from .classes import EVENT_THRESHOLD, SoundEvent, sound_events
-from .plots import plot_scores_over_time
-from .progress import show_in
+from .plots import plot_scores_over_time, show_in
 from .signals import SAMPLE_RATE, Segment
 
 __all__ = ["ClipUpload", "what_yamnet_hears"]

@@ -13,6 +13,8 @@ line style or a label written next to it.
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +44,7 @@ __all__ = [
     "plot_spectra",
     "plot_waveforms",
     "run_style",
+    "show_in",
 ]
 
 OKABE_ITO = {
@@ -450,3 +453,23 @@ def plot_scores_over_time(
     ax.set_xlim(edges[0], edges[-1])
     fig.suptitle(f"What YAMNet hears over time{': ' + title if title else ''}")
     return fig
+
+
+def show_in(output: Any, figure: Figure) -> None:
+    """Replace what an ``ipywidgets.Output`` shows with ``figure``, in one update.
+
+    Setting the widget's outputs directly (rather than ``clear_output`` then
+    ``display``) swaps the picture without flicker, works while a button
+    callback is still running, and works headless (tests, no kernel).
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    title = figure.axes[0].get_title() if figure.axes else "figure"
+    output.outputs = (
+        {
+            "output_type": "display_data",
+            "data": {"image/png": png, "text/plain": f"<Figure: {title}>"},
+            "metadata": {},
+        },
+    )

@@ -8,8 +8,6 @@ the last, with the columns the reference prints::
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import time
 from typing import Any
@@ -17,8 +15,9 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from ._tensorflow import keras
+from .plots import run_style, show_in
 
-__all__ = ["RUN_STYLES", "LiveAccuracyChart", "ProgressTable", "format_elapsed", "show_in"]
+__all__ = ["LiveAccuracyChart", "ProgressTable", "format_elapsed"]
 
 _HEADER_1 = (
     "Epoch",
@@ -109,17 +108,6 @@ class ProgressTable(keras.callbacks.Callback):
         print(_row(cells))
 
 
-RUN_STYLES = (
-    {"color": "#0072B2", "marker": "o"},  # Okabe-Ito blue
-    {"color": "#D55E00", "marker": "s"},  # vermillion
-    {"color": "#009E73", "marker": "^"},  # bluish green
-    {"color": "#CC79A7", "marker": "D"},  # reddish purple
-    {"color": "#E69F00", "marker": "v"},  # orange
-    {"color": "#56B4E9", "marker": "P"},  # sky blue
-)
-"""One colour and one marker per run: told apart without colour vision too."""
-
-
 class LiveAccuracyChart(keras.callbacks.Callback):
     """Draw accuracy against iterations while training runs, like the reference's progress plot.
 
@@ -181,7 +169,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         ax = self.axes
         ax.clear()
         for i, run in enumerate(self.runs):
-            style = RUN_STYLES[i % len(RUN_STYLES)]
+            style = run_style(i)  # colour-blind-safe colour, and a marker as a second cue
             latest = i == len(self.runs) - 1
             if latest:
                 ax.plot(
@@ -229,23 +217,3 @@ class LiveAccuracyChart(keras.callbacks.Callback):
             self._handle = display(self.figure, display_id=True)
         else:
             self._handle.update(self.figure)
-
-
-def show_in(output: Any, figure: Figure) -> None:
-    """Replace what an ``ipywidgets.Output`` shows with ``figure``, in one update.
-
-    Setting the widget's outputs directly (rather than ``clear_output`` then
-    ``display``) swaps the picture without flicker, works while a button
-    callback is still running, and works headless (tests, no kernel).
-    """
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    title = figure.axes[0].get_title() if figure.axes else "figure"
-    output.outputs = (
-        {
-            "output_type": "display_data",
-            "data": {"image/png": png, "text/plain": f"<Figure: {title}>"},
-            "metadata": {},
-        },
-    )

@@ -25,8 +25,8 @@ from IPython.display import display
 
 from ._validation import LessonError, check_int
 from .experiments import split_reference
-from .plots import plot_confusion_matrix
-from .progress import LiveAccuracyChart, show_in
+from .plots import plot_confusion_matrix, show_in
+from .progress import LiveAccuracyChart
 from .training import FineTuneResult, fine_tune
 
 __all__ = ["EPOCH_RANGE", "K_RANGE", "InteractiveTrainer"]
