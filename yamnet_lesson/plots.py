@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from ._validation import LessonError
+from ._validation import LessonError, check_audio
 from .signals import SAMPLE_RATE, power_spectrum, spectral_slope
 
 __all__ = [
@@ -51,6 +51,7 @@ def plot_waveforms(
     audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE, seconds: float = 0.05
 ) -> Figure:
     """The first ``seconds`` of the first signal of each class, one panel each."""
+    audio = check_audio(audio, "audio", sample_rate=fs)  # integer PCM scaled to [-1, 1]
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     fig, axes = plt.subplots(1, len(classes), figsize=(4 * len(classes), 2.8), sharey=True)
@@ -80,6 +81,7 @@ def plot_spectra(
     legend gives each colour's measured and textbook slope, so no text sits on
     the curves.
     """
+    audio = check_audio(audio, "audio", sample_rate=fs)
     labels = np.asarray(labels)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     references = {"white": 0.0, "pink": -10.0, "brown": -20.0}
@@ -138,6 +140,7 @@ def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPL
     ``audio`` has shape ``(samples, signals)``, 0.98 s at ``fs`` Hz; each
     panel is the signal's 96 x 64 patch with time (s) across and mel band up.
     """
+    audio = check_audio(audio, "audio", sample_rate=fs)
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     columns = [np.flatnonzero(labels == c)[0] for c in classes]
