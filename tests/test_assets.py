@@ -198,12 +198,17 @@ def test_unwritable_cache_falls_back_to_a_temporary_folder(tmp_path, monkeypatch
         (tmp_path / "blocked").write_text("a file where the cache folder should be")
         blocked = tmp_path / "blocked" / "cache"
         monkeypatch.setenv(assets.CACHE_DIR_ENV, str(blocked))
+    reason = "Permission denied" if how == "read-only-folder" else f"{blocked.parent} is a file"
     try:
-        with pytest.warns(UserWarning, match=f"Cannot write to the cache folder {blocked}"):
+        with pytest.warns(UserWarning) as warned:
             folder = assets.cache_dir()
     finally:
         if how == "read-only-folder":
             blocked.chmod(0o700)
+    assert str(warned[0].message).startswith(
+        f"{assets.CACHE_DIR_ENV} is set to {blocked} ({reason}"
+    )
+    assert f"using {folder} instead" in str(warned[0].message)
     assert folder != blocked and folder.is_dir() and os.access(folder, os.W_OK)
 
 

@@ -200,7 +200,7 @@ def check_clips_layout(audio: Any, name: str = "audio", sample_rate: int = 16_00
     if len(shape) != 2:
         return
     rows, columns = shape
-    if rows < columns and rows * SAMPLE_RATE < PATCH_SAMPLES * sample_rate:
+    if 0 < rows < columns and rows * SAMPLE_RATE < PATCH_SAMPLES * sample_rate:
         raise LessonError(
             f"{name} has shape {shape}, which reads as {columns:,} clips of only {rows:,} "
             f"samples each, so it looks transposed: pass {name}.T to put one clip per column "
@@ -225,10 +225,16 @@ def _as_float_audio(audio: Any, name: str) -> np.ndarray:
         )
     if array.dtype.kind in "iuf":
         return pcm_to_float(array)
+    if array.dtype.kind in "US":
+        raise LessonError(
+            f"{name} holds text, not samples; pass an array of numbers (read_audio reads a file)."
+        )
     try:
         return array.astype(np.float32)
-    except (TypeError, ValueError) as error:
-        raise LessonError(f"{name} must be an array of numbers ({error}).") from None
+    except (TypeError, ValueError):
+        raise LessonError(
+            f"{name} must be an array of numbers, got an array of {array.dtype} values."
+        ) from None
 
 
 def _check_peak(array: np.ndarray, name: str) -> None:
@@ -281,7 +287,9 @@ def check_audio(
         raise LessonError(f"{name} holds no signals (shape {array.shape}).")
     if shape is None and array.ndim == 2 and sample_rate is not None:
         check_clips_layout(array, name, sample_rate)
-    if array.shape[0] < min_samples or array.size == 0:
+    if array.size == 0:
+        raise LessonError(f"{name} is empty (shape {array.shape}); pass at least one sample.")
+    if array.shape[0] < min_samples:
         raise LessonError(
             f"{name} has {array.shape[0]} samples; at least {min_samples} are needed."
         )

@@ -35,7 +35,9 @@ def top_classes(scores: np.ndarray, class_names: list[str], k: int = 3) -> list[
 
     ``scores`` is ``(patches, classes)`` or ``(classes,)``.
     """
-    k = check_int(k, "k", 1, len(class_names))
+    k = check_int(
+        k, "k", 1, len(class_names), impossible="class_names is empty; pass the model's names."
+    )
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim not in (1, 2) or scores.shape[-1] != len(class_names) or scores.size == 0:
         raise LessonError(
