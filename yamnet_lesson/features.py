@@ -115,8 +115,9 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     float32 array, shape ``(frames, 64)`` for one signal or ``(signals, frames, 64)``
     for a batch, with ``frames = 1 + (samples_at_16kHz - 400) // 160``.
     A 0.98 s signal gives ``(96, 64)``: one YAMNet patch.  Long signals are
-    transformed in chunks of frames, so memory beyond the result stays bounded
-    (about 50 MB) however long the clip.
+    transformed in chunks of :data:`CHUNK_FRAMES` frames, so the working memory
+    beyond the result stays bounded (under 100 MB) however long the clip; see
+    ``benchmarks/long_clip_memory.py``.
     """
     fs = check_int(fs, "fs (sampling rate in Hz)", 1)
     return _log_mel(_resample(check_audio(signals, "signals", sample_rate=fs), fs))
@@ -126,7 +127,20 @@ CHUNK_FRAMES = 2**14
 """Frames (over all signals together) transformed at once: bounds the STFT's memory.
 
 16,384 frames of 257 complex64 bins take 34 MB, about 2.6 minutes of one clip.
+No chunk is shorter than 64 frames: matrix products of a few columns may take
+another code path in the BLAS library and round differently, and the result
+would then depend on where the chunks fall.
 """
+_MIN_CHUNK = 64
+
+
+def _chunks(n_frames: int, step: int) -> list[tuple[int, int]]:
+    """``(first, last)`` frame ranges of ``step`` frames; a short remainder joins the last one."""
+    step = max(step, _MIN_CHUNK)
+    starts = list(range(0, n_frames, step))
+    if len(starts) > 1 and n_frames - starts[-1] < _MIN_CHUNK:
+        starts.pop()
+    return list(zip(starts, [*starts[1:], n_frames], strict=True))
 
 
 def _log_mel(audio: np.ndarray, length: int | None = None) -> np.ndarray:
@@ -147,9 +161,7 @@ def _log_mel(audio: np.ndarray, length: int | None = None) -> np.ndarray:
     batch = signals.shape[:-1]
     n_frames = 1 + (length - WINDOW_SAMPLES) // HOP_SAMPLES
     out = np.empty((*batch, n_frames, N_MELS), dtype=np.float32)
-    step = max(1, CHUNK_FRAMES // max(1, int(np.prod(batch))))
-    for first in range(0, n_frames, step):
-        last = min(first + step, n_frames)
+    for first, last in _chunks(n_frames, CHUNK_FRAMES // max(1, int(np.prod(batch)))):
         start = first * HOP_SAMPLES - _FRAME_PAD  # may lie before the signal (zeros)
         stop = (last - 1) * HOP_SAMPLES + N_FFT - _FRAME_PAD  # may lie after its end
         piece = signals[..., max(start, 0) : min(stop, n)]
