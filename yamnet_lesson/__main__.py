@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._validation import LessonError, check_seed
+from ._validation import LessonError
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -60,14 +60,6 @@ def _download(args: argparse.Namespace) -> None:
     print(f"  export YAMNET_LESSON_FSDD_DIR={folder / 'fsdd'}")
 
 
-def _seed(text: str) -> int:
-    """``--seed``: a whole number from 0 to 2**32 - 1, or argparse's one-line error."""
-    try:
-        return check_seed(int(text) if text.strip().lstrip("+-").isdigit() else text)
-    except LessonError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m yamnet_lesson",
@@ -79,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     reference = commands.add_parser("reference", help="run the reference workflow")
     reference.add_argument("--k", type=int, default=5, help="training examples per class")
     reference.add_argument("--epochs", type=int, default=30)
-    reference.add_argument("--seed", type=_seed, default=0, help="0 to 2**32 - 1")
+    reference.add_argument("--seed", type=int, default=0)
     reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
     reference.add_argument("--json", action="store_true", help="end with one JSON line")
     download = commands.add_parser(
