@@ -215,18 +215,28 @@ def test_transposed_clips_are_refused_before_any_feature_work(monkeypatch):
         (lambda: signals.power_spectrum(REFERENCE.T), "audio"),
         (lambda: check_audio(as_int16(REFERENCE).T), "audio"),
         (lambda: check_clips_layout(REFERENCE.T.tolist()), "audio"),
+        (lambda: check_clips_layout(np.broadcast_to(np.float32(0), (5_000, 15_680))), "audio"),
     ],
-    ids=["channels-first", "8kHz", "resample", "power_spectrum", "int16", "nested-list"],
+    ids=["channels-first", "8kHz", "resample", "power_spectrum", "int16", "nested-list", "5000"],
 )
 def test_every_entry_point_refuses_transposed_clips(call, name):
     assert f"so it looks transposed: pass {name}.T to put one clip per column" in refusal(call)
 
 
 @pytest.mark.parametrize(
-    "shape", [(15_680, 300), (15_680, 2), (4_000, 50), (100, 2), (16_000, 20_000)]
+    ("shape", "rate"),
+    [
+        ((15_680, 300), 16_000),
+        ((15_680, 2), 16_000),
+        ((100, 2), 16_000),  # two very short clips (refused later: too short for a frame)
+        ((16_000, 20_000), 16_000),
+        ((4_000, 50), 8_000),
+        ((2_000, 3_000), 8_000),  # 3,000 spoken digits cut to 0.25 s
+        ((1_000, 1_000), 16_000),  # square: taken as it is
+    ],
 )
-def test_clips_in_columns_are_not_taken_for_transposed(shape):
-    check_clips_layout(np.broadcast_to(np.float32(0), shape))  # no error
+def test_clips_in_columns_are_not_taken_for_transposed(shape, rate):
+    check_clips_layout(np.broadcast_to(np.float32(0), shape), sample_rate=rate)  # no error
 
 
 # --------------------------------------------------------------------------- one waveform

@@ -18,12 +18,13 @@ for one clip), which fixes what it can and refuses what it cannot guess:
   larger peak is refused, because no recording in full-scale units gets
   there: it is integer samples stored as floats, or unscaled noise;
 * a 2-D array is ``(samples, signals)``, one clip per column; one that reads
-  as many clips far shorter than a YAMNet patch is refused at once as
-  transposed (:func:`check_clips_layout`).
+  as many more clips than samples, each far shorter than a YAMNet patch, is
+  refused at once as transposed (:func:`check_clips_layout`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 from collections import Counter
@@ -52,7 +53,7 @@ MAX_PEAK = 2.0
 MAX_SEED = 2**32 - 1
 """The largest seed ``keras.utils.set_random_seed`` (and ``np.random.seed``) accepts."""
 
-_PACKAGE = str(Path(__file__).resolve().parent)
+_PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 
 
 class LessonError(ValueError):
@@ -188,11 +189,12 @@ def pcm_to_float(samples: np.ndarray) -> np.ndarray:
 def check_clips_layout(audio: Any, name: str = "audio", sample_rate: int = 16_000) -> None:
     """Refuse a 2-D array that looks like ``(signals, samples)`` instead of ``(samples, signals)``.
 
-    The lesson keeps one clip per column.  An array with more columns than
-    rows whose rows would last less than one YAMNet patch (0.975 s at
-    ``sample_rate``) reads as thousands of clips a few milliseconds long: it is
-    almost surely transposed, so it is refused before any feature work.  Only
-    the shape is looked at.
+    The lesson keeps one clip per column.  An array with more than twice as
+    many columns as rows, whose rows would last less than half a YAMNet patch
+    (0.49 s at ``sample_rate``), reads as many clips far too short to hear: it
+    is almost surely transposed (300 clips of 0.98 s as ``(300, 15680)``,
+    stereo as ``(2, n)``), so it is refused before any feature work.  Only the
+    shape is looked at.
     """
     from .features import PATCH_SAMPLES, SAMPLE_RATE
 
@@ -200,7 +202,7 @@ def check_clips_layout(audio: Any, name: str = "audio", sample_rate: int = 16_00
     if len(shape) != 2:
         return
     rows, columns = shape
-    if 0 < rows < columns and rows * SAMPLE_RATE < PATCH_SAMPLES * sample_rate:
+    if 0 < 2 * rows < columns and 2 * rows * SAMPLE_RATE < PATCH_SAMPLES * sample_rate:
         raise LessonError(
             f"{name} has shape {shape}, which reads as {columns:,} clips of only {rows:,} "
             f"samples each, so it looks transposed: pass {name}.T to put one clip per column "

@@ -26,7 +26,10 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
 
     Returns a 1-D float32 waveform in [-1, 1] (channels averaged to mono) and
     the file's sampling rate in Hz.  Integer formats (8, 16, 24, 32 bit) are
-    scaled to [-1, 1]; files longer than ``max_seconds`` are cut, with a note.
+    scaled to [-1, 1] by libsndfile, dividing by 2 ** (bits - 1): the scaling
+    :func:`~yamnet_lesson._validation.pcm_to_float` gives integer arrays, so a
+    file and ``scipy.io.wavfile.read`` of it give the same numbers.  Files
+    longer than ``max_seconds`` are cut, with a note.
     """
     path = Path(path)
     if not path.is_file():

@@ -106,7 +106,7 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     signals : array, shape ``(samples,)`` or ``(samples, signals)``
         Audio in [-1, 1], one signal per column (as :mod:`yamnet_lesson.signals` makes it);
         integer PCM (e.g. int16) is scaled to [-1, 1] first.  An array that looks
-        transposed (many more columns than rows, rows shorter than one patch) is refused.
+        transposed (see :func:`~yamnet_lesson._validation.check_clips_layout`) is refused.
     fs : int
         Sampling rate in Hz; other rates than 16 kHz are resampled first.
 
