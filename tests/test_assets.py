@@ -1,5 +1,6 @@
 """Finding and downloading the official files, against a real HTTP server on 127.0.0.1."""
 
+import dataclasses
 import hashlib
 import http.server
 import os
@@ -198,12 +199,17 @@ def test_unwritable_cache_falls_back_to_a_temporary_folder(tmp_path, monkeypatch
         (tmp_path / "blocked").write_text("a file where the cache folder should be")
         blocked = tmp_path / "blocked" / "cache"
         monkeypatch.setenv(assets.CACHE_DIR_ENV, str(blocked))
+    reason = "Permission denied" if how == "read-only-folder" else f"{blocked.parent} is a file"
     try:
-        with pytest.warns(UserWarning, match=f"Cannot write to the cache folder {blocked}"):
+        with pytest.warns(UserWarning) as warned:
             folder = assets.cache_dir()
     finally:
         if how == "read-only-folder":
             blocked.chmod(0o700)
+    assert str(warned[0].message).startswith(
+        f"{assets.CACHE_DIR_ENV} is set to {blocked} ({reason}"
+    )
+    assert f"using {folder} instead" in str(warned[0].message)
     assert folder != blocked and folder.is_dir() and os.access(folder, os.W_OK)
 
 
@@ -220,16 +226,31 @@ def test_the_real_files_are_found_without_network(shared_dir, tmp_path, monkeypa
     assert not (tmp_path / "empty_cache" / assets.YAMNET_TFLITE.name).exists()
 
 
-def test_download_all_for_an_offline_classroom(server, tmp_path, shared_dir, monkeypatch):
-    """Serve the real files from 127.0.0.1 and fetch them as a teacher would."""
+TOP = "free-spoken-digit-dataset-1.0.10"  # the release archive's one top folder
+
+
+def write_fsdd_zip(path: Path, shared_dir: Path, top: str = TOP, n: int = 20) -> Path:
+    """A small stand-in for the release archive: ``n`` of jackson's recordings under ``top``."""
+    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_jackson_*"))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for wav in recordings[:n]:
+            archive.write(wav, f"{top}/recordings/{wav.name}")
+    return path
+
+
+@pytest.fixture
+def lesson_server(server, shared_dir):
+    """The server, also serving YAMNet's real files and a small spoken-digit archive."""
     url, served = server
     for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
         shutil.copy(shared_dir / "models" / "yamnet" / remote.name, served)
-    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_jackson_*"))
-    with zipfile.ZipFile(served / assets.FSDD_ARCHIVE.name, "w") as archive:
-        for path in recordings[:20]:
-            archive.write(path, f"free-spoken-digit-dataset-1.0.10/recordings/{path.name}")
+    write_fsdd_zip(served / assets.FSDD_ARCHIVE.name, shared_dir)
+    return url, served
 
+
+def test_download_all_for_an_offline_classroom(lesson_server, tmp_path, monkeypatch):
+    """Serve the real files from 127.0.0.1 and fetch them as a teacher would."""
+    url, served = lesson_server
     room = tmp_path / "room"
     paths = assets.download_all(room, base_url=url)
     for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
@@ -269,3 +290,122 @@ def test_load_yamnet_offline_with_nothing_says_what_to_do(tmp_path, monkeypatch)
     message = str(error.value)
     assert assets.YAMNET_TFLITE.name in message and assets.MODEL_DIR_ENV in message
     assert "python -m yamnet_lesson download" in message
+
+
+# --------------------------------------------------------------------------- download --to DIR:
+# nothing it did not write in this run is deleted, overwritten or trusted
+
+
+def test_an_archive_found_in_the_folder_is_left_alone_and_fetched_afresh(lesson_server, tmp_path):
+    url, _ = lesson_server
+    room = tmp_path / "room"
+    room.mkdir()
+    mine = room / assets.FSDD_ARCHIVE.name
+    mine.write_bytes(b"my own file, which happens to have this name")
+    with pytest.warns(UserWarning) as warned:
+        assets.download_all(room, base_url=url)
+    assert str(warned[0].message) == (
+        f"{mine} is not the archive the lesson expects (its size or SHA-256 differs); it is left "
+        "alone and a fresh copy is downloaded."
+    )
+    assert mine.read_bytes() == b"my own file, which happens to have this name"
+    assert len(list((room / "fsdd" / TOP / "recordings").glob("*.wav"))) == 20
+    assert leftovers(room) == sorted(
+        [assets.YAMNET_TFLITE.name, assets.YAMNET_CLASS_MAP.name, "fsdd", mine.name]
+    )
+
+
+def test_a_partial_archive_offline_is_kept_and_not_blamed_on_the_url(
+    lesson_server, tmp_path, shared_dir
+):
+    room = tmp_path / "room"
+    room.mkdir()
+    whole = write_fsdd_zip(tmp_path / "whole.zip", shared_dir)
+    partial = room / assets.FSDD_ARCHIVE.name
+    partial.write_bytes(whole.read_bytes()[:50_000])
+    source = f"http://127.0.0.1:9/{assets.FSDD_ARCHIVE.name}"
+    with pytest.warns(UserWarning, match="left alone"), pytest.raises(LessonError) as error:
+        assets.fetch_fsdd(room, url=source)
+    assert str(error.value) == (
+        f"{assets.FSDD_ARCHIVE.name} could not be downloaded from {source} (Connection refused). "
+        f"(the {partial.name} already in {room} is not the expected archive, so it was not used)."
+    )
+    assert leftovers(room) == [partial.name] and partial.stat().st_size == 50_000
+
+
+def test_an_archive_with_the_recorded_size_and_checksum_is_used_and_kept(
+    tmp_path, shared_dir, monkeypatch
+):
+    room = tmp_path / "room"
+    room.mkdir()
+    archive = write_fsdd_zip(room / assets.FSDD_ARCHIVE.name, shared_dir)
+    content = archive.read_bytes()
+    recorded = (len(content), hashlib.sha256(content).hexdigest())
+    monkeypatch.setattr(
+        assets, "FSDD_ARCHIVE", dataclasses.replace(assets.FSDD_ARCHIVE, recorded=recorded)
+    )
+    folder = assets.fetch_fsdd(room, url="http://127.0.0.1:9/nothing.zip")  # no network needed
+    assert len(list((folder / TOP / "recordings").glob("*.wav"))) == 20
+    assert archive.read_bytes() == content  # not deleted: this run did not write it
+    assert leftovers(room) == [archive.name, "fsdd"]
+
+
+def test_a_foreign_file_with_an_official_name_stops_the_download_before_it_starts(
+    lesson_server, tmp_path
+):
+    url, _ = lesson_server
+    room = tmp_path / "room"
+    room.mkdir()
+    foreign = room / assets.YAMNET_CLASS_MAP.name
+    foreign.write_text("my own class list")
+    with pytest.raises(LessonError) as error:
+        assets.download_all(room, base_url=url)
+    assert str(error.value) == (
+        f"{foreign} is already there but is not YAMNet's official class map of the 521 AudioSet "
+        "classes (its SHA-256 differs); nothing was changed: move it away and run the command "
+        "again."
+    )
+    assert leftovers(room) == [foreign.name] and foreign.read_text() == "my own class list"
+
+
+def test_a_folder_in_the_way_of_the_unpacked_archive_is_not_touched(lesson_server, tmp_path):
+    url, _ = lesson_server
+    room = tmp_path / "room"
+    (room / "fsdd" / TOP).mkdir(parents=True)
+    (room / "fsdd" / TOP / "notes.txt").write_text("mine")
+    with pytest.raises(LessonError) as error:
+        assets.fetch_fsdd(room, url=f"{url}/{assets.FSDD_ARCHIVE.name}")
+    assert str(error.value) == (
+        f"{room / 'fsdd' / TOP} is already there but holds no recordings/; nothing was changed: "
+        "move it away and try again."
+    )
+    assert leftovers(room) == ["fsdd"] and leftovers(room / "fsdd" / TOP) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("fault", ["cut-off", "no-recordings", "bad-crc"])
+def test_a_bad_archive_from_the_server_leaves_the_folder_as_it_was(
+    server, tmp_path, shared_dir, fault
+):
+    url, served = server
+    name = f"{fault}.zip"
+    if fault == "no-recordings":
+        with zipfile.ZipFile(served / name, "w") as archive:
+            archive.writestr("something-else/readme.txt", "hello")
+    else:
+        content = bytearray(write_fsdd_zip(tmp_path / "whole.zip", shared_dir, n=2).read_bytes())
+        content[2_000] ^= 0xFF  # inside the first recording's samples: its CRC no longer matches
+        (served / name).write_bytes(bytes(content))
+    source = f"{url}/cut/{name}" if fault == "cut-off" else f"{url}/{name}"
+    room = tmp_path / "room"
+    with pytest.raises(LessonError) as error:
+        assets.fetch_fsdd(room, url=source)
+    expected = {
+        "cut-off": f"{assets.FSDD_ARCHIVE.name} could not be downloaded from {source} (the "
+        "connection closed after",
+        "no-recordings": f"{assets.FSDD_ARCHIVE.name} from {source} holds no recordings/ "
+        "folder, so it is not the Free Spoken Digit Dataset; check the address.",
+        "bad-crc": f"{assets.FSDD_ARCHIVE.name} from {source} is not a whole zip archive (Bad "
+        "CRC-32 for file",
+    }[fault]
+    assert str(error.value).startswith(expected)
+    assert leftovers(room) == []

@@ -95,3 +95,20 @@ def test_patch_helpers_check_their_input(call, message):
         return
     with pytest.raises(LessonError, match=message):
         call()
+
+
+def test_long_clips_are_transformed_in_chunks_with_the_same_numbers(monkeypatch):
+    """Chunks of frames give exactly the frames of one whole transform (memory: benchmarks/)."""
+    clip = signals.pink_noise(16_000 * 30 + 123, seed=4)[:, 0]  # 30 s, not a whole hop
+    whole = features.log_mel_spectrogram(clip)  # 3,000 frames: one chunk
+    assert whole.shape == (1 + (clip.shape[0] - 400) // 160, 64)
+    for chunk in (1_024, 999):  # 1,024 + 1,024 + 952 frames; 999 + 999 + (999 + 3)
+        monkeypatch.setattr(features, "CHUNK_FRAMES", chunk)
+        np.testing.assert_array_equal(features.log_mel_spectrogram(clip), whole)
+    assert features._chunks(3_000, 999) == [(0, 999), (999, 1_998), (1_998, 3_000)]
+    assert features._chunks(96, 54) == [(0, 96)]  # never under 64 frames: the same rounding
+    patches, log_mel = features.waveform_to_patches(clip)
+    np.testing.assert_array_equal(log_mel[: whole.shape[0]], whole)
+    assert patches.shape == (62, 96, 64)  # padded to whole 0.48 s hops, as YAMNet does
+    batch = np.stack([clip, clip[::-1]], axis=1)  # a batch is chunked too: 999 frames in all
+    np.testing.assert_array_equal(features.log_mel_spectrogram(batch)[0], whole)

@@ -134,9 +134,7 @@ def test_yamnet_finds_the_noises_and_the_silence_where_they_are(yamnet):
     assert strips == ["YAMNet hears", "really plays"]
     (table_axes,) = [ax for ax in fig.axes if ax.tables]
     cells = table_axes.tables[0].get_celld()
-    assert [cells[row, 0].get_text().get_text() for row in range(1, 5)] == [
-        e.name for e in events
-    ]
+    assert [cells[row, 0].get_text().get_text() for row in range(1, 5)] == [e.name for e in events]
 
 
 def test_the_spoken_digits_are_heard_as_speech(yamnet):

@@ -102,9 +102,7 @@ def test_no_test_plumbing_in_the_students_view(path):
 @pytest.mark.parametrize("path", strict(NOTEBOOKS), ids=lambda p: p.name)
 def test_exercises_have_try_it_cells_and_collapsed_runnable_solutions(path):
     cells = json.loads(path.read_text())["cells"]
-    start = next(
-        i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"])
-    )
+    start = next(i for i, c in enumerate(cells) if "## Exercises" in "".join(c["source"]))
     questions = re.findall(r"^(\d+)\. ", "".join(cells[start]["source"]), re.MULTILINE)
     rest = cells[start + 1 :]
     tried = [c for c in rest if "exercise" in tags(c)]

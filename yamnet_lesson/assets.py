@@ -13,7 +13,17 @@ Each file is looked for, in this order:
 A file whose SHA-256 is published is used only if it matches.  Nothing is ever
 replaced by random weights: if a file cannot be found, a
 :class:`~yamnet_lesson.LessonError` says which file, from where, and where to
-put it.
+put it.  A setting (``YAMNET_LESSON_MODEL_DIR``, ``YAMNET_LESSON_FSDD_DIR``,
+``YAMNET_LESSON_CACHE_DIR``) that names a file or a missing folder is named,
+with what it points at, in a warning and in the final message.
+
+Downloading into a folder (:func:`download`, :func:`fetch_fsdd`,
+:func:`download_all`, ``python -m yamnet_lesson download --to DIR``) never
+deletes, overwrites or trusts a file it did not write in this run: a file
+already there is used only if it matches the published SHA-256 (or, for the
+spoken-digit archive, the size and SHA-256 the lesson records); anything else
+is left alone and either refused with a sentence or fetched afresh under a
+temporary name.  Every file and folder appears only once it is complete.
 """
 
 from __future__ import annotations
@@ -31,10 +41,11 @@ from pathlib import Path
 
 import pooch
 
-from ._validation import LessonError
+from ._validation import LessonError, _warn_at_caller
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "FSDD_DIR_ENV",
     "FSDD_ARCHIVE",
     "MODEL_DIR_ENV",
     "YAMNET_CLASS_MAP",
@@ -53,6 +64,7 @@ pooch.get_logger().setLevel("WARNING")  # no "Downloading data from ..." lines i
 
 MODEL_DIR_ENV = "YAMNET_LESSON_MODEL_DIR"
 CACHE_DIR_ENV = "YAMNET_LESSON_CACHE_DIR"
+FSDD_DIR_ENV = "YAMNET_LESSON_FSDD_DIR"
 
 
 @dataclass(frozen=True)
@@ -61,13 +73,17 @@ class RemoteFile:
 
     ``description`` is a noun phrase that reads well inside a sentence
     ("Could not find <description> (<name>) ...").  ``sha256`` is None where
-    no checksum is published.
+    no checksum is published.  ``recorded`` is ``(size in bytes, SHA-256)`` of
+    a copy known to be right where nothing is published: a file found with
+    exactly these is trusted, but downloads are not held to them (the server
+    may rebuild the file).
     """
 
     name: str
     url: str
     sha256: str | None
     description: str
+    recorded: tuple[int, str] | None = None
 
 
 YAMNET_TFLITE = RemoteFile(
@@ -90,6 +106,10 @@ FSDD_ARCHIVE = RemoteFile(
     "https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/v1.0.10.zip",
     None,  # the project publishes no checksum
     "the Free Spoken Digit Dataset archive (release 1.0.10)",
+    # GitHub's archive of tag v1.0.10 (commit d6938f9b) as recorded by a public audit of
+    # that release; it could not be re-measured here (no internet).  A wrong record costs
+    # only a fresh download: an archive found in a folder is used only if it matches.
+    recorded=(16_419_872, "c680098f5d2355ba7cc4bd8b0ca9e0a24c00ebe3b4c552208889a4d28d4fbc2b"),
 )
 
 
@@ -98,34 +118,72 @@ FSDD_ARCHIVE = RemoteFile(
 # ---------------------------------------------------------------------------
 
 
-def _writable(folder: Path) -> bool:
-    """True if ``folder`` exists (or can be created) and a file can be written in it."""
+def setting(env: str) -> Path | None:
+    """The path an environment variable names (``~`` expanded), or None if it is unset or empty."""
+    value = os.environ.get(env, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def setting_problem(env: str, expected: str) -> str | None:
+    """What is wrong with the folder ``$env`` names, as the start of a sentence; None if fine.
+
+    ``expected`` says what the folder should hold, e.g. "the folder holding
+    recordings/".  E.g. "YAMNET_LESSON_MODEL_DIR is set to /data/x.tflite, which
+    is a file, not a folder (set it to the folder holding it, /data)".
+    """
+    path = setting(env)
+    if path is None or path.is_dir():
+        return None
+    if path.exists():
+        return (
+            f"{env} is set to {path}, which is a file, not a folder (set it to {expected}, "
+            f"e.g. {path.parent})"
+        )
+    return f"{env} is set to {path}, which does not exist (set it to {expected})"
+
+
+def _write_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be created or written in (a short reason), or None if it can."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
-    except OSError:
-        return False
-    return True
+    except FileExistsError:
+        return "it is a file, not a folder"
+    except NotADirectoryError:
+        in_the_way = next((p for p in folder.parents if p.is_file()), None)
+        if in_the_way is not None:
+            return f"{in_the_way} is a file, so no folder can be made there"
+        return "a file is in the way"
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return None
 
 
 def cache_dir() -> Path:
-    """The lesson's cache folder, created if needed.
+    """The lesson's cache folder, created if needed (a missing folder is made, like any cache).
 
     ``$YAMNET_LESSON_CACHE_DIR`` if set, else the user cache (e.g.
-    ``~/.cache/yamnet_lesson``).  If that folder cannot be written, a folder in
-    the system's temporary directory is used instead, with a warning.
+    ``~/.cache/yamnet_lesson``).  If that folder cannot be written (or is a
+    file), a folder in the system's temporary directory is used instead, with
+    a warning that names the setting and what it points at.
     """
-    folder = Path(os.environ.get(CACHE_DIR_ENV) or pooch.os_cache("yamnet_lesson")).expanduser()
-    if _writable(folder):
+    chosen = setting(CACHE_DIR_ENV)
+    folder = chosen or Path(pooch.os_cache("yamnet_lesson")).expanduser()
+    problem = _write_problem(folder)
+    if problem is None:
         return folder
     fallback = Path(tempfile.gettempdir()) / "yamnet_lesson_cache"
-    if not _writable(fallback):  # e.g. another user's folder of that name
+    if _write_problem(fallback) is not None:  # e.g. another user's folder of that name
         fallback = Path(tempfile.mkdtemp(prefix="yamnet_lesson_cache_"))
-    warnings.warn(
-        f"Cannot write to the cache folder {folder}; using {fallback} instead "
-        f"(set {CACHE_DIR_ENV} to a folder you can write to).",
-        stacklevel=2,
+    where = (
+        f"{CACHE_DIR_ENV} is set to {folder}"
+        if chosen
+        else f"Cannot write to the cache folder {folder}"
+    )
+    _warn_at_caller(
+        f"{where} ({problem}); using {fallback} instead (set {CACHE_DIR_ENV} to a folder you "
+        "can write to)."
     )
     return fallback
 
@@ -153,6 +211,23 @@ def _verified(path: Path, remote: RemoteFile) -> bool:
         return True
     stat = path.stat()
     return _sha256(path.resolve(), stat.st_size, stat.st_mtime_ns) == remote.sha256
+
+
+def _known_copy(path: Path, remote: RemoteFile) -> bool:
+    """True if ``path`` is a file that can be trusted without downloading it again.
+
+    It must match the published SHA-256, or, where none is published, the size
+    and SHA-256 the lesson records; a file with neither is never trusted.
+    """
+    if not path.is_file():
+        return False
+    if remote.sha256 is not None:
+        return _verified(path, remote)
+    if remote.recorded is None:
+        return False
+    size, sha256 = remote.recorded
+    stat = path.stat()
+    return stat.st_size == size and _sha256(path.resolve(), size, stat.st_mtime_ns) == sha256
 
 
 def describe(path: str | Path, remote: RemoteFile = YAMNET_TFLITE) -> str:
@@ -238,10 +313,20 @@ def _fetch(remote: RemoteFile, folder: Path, source: str) -> Path:
 def download(remote: RemoteFile, folder: str | Path, *, url: str | None = None) -> Path:
     """Download ``remote`` (from ``url`` if given) into ``folder``, verified; return its path.
 
-    Raises :class:`LessonError` if the transfer fails or the checksum does not
-    match; in both cases nothing is left in ``folder``.
+    A file of that name already in ``folder`` is returned if it can be trusted
+    (see :func:`_known_copy`); any other is left alone and refused, never
+    overwritten.  Raises :class:`LessonError` if the transfer fails or the
+    checksum does not match; in both cases nothing is left in ``folder``.
     """
     source = url or remote.url
+    target = Path(folder) / remote.name
+    if _known_copy(target, remote):
+        return target
+    if target.exists() or target.is_symlink():
+        raise LessonError(
+            f"{target} is already there but is not {remote.description} as the lesson knows it; "
+            "nothing was changed: move it away and try again."
+        )
     try:
         return _fetch(remote, Path(folder), source)
     except _FetchError as error:
@@ -285,15 +370,18 @@ def find_file(
     """
     if path is not None:
         return _explicit(remote, Path(path))
-    if os.environ.get(MODEL_DIR_ENV):
-        candidate = Path(os.environ[MODEL_DIR_ENV]) / remote.name
+    model_dir = setting(MODEL_DIR_ENV)
+    bad_setting = setting_problem(MODEL_DIR_ENV, "the folder holding YAMNet's files")
+    if bad_setting:
+        _warn_at_caller(f"{bad_setting}; it is ignored.")
+    elif model_dir is not None:
+        candidate = model_dir / remote.name
         if _verified(candidate, remote):
             return candidate
         if candidate.is_file():
-            warnings.warn(
+            _warn_at_caller(
                 f"{candidate} (from {MODEL_DIR_ENV}) is not {remote.description}: its SHA-256 "
-                "differs from the published one, so it is ignored.",
-                stacklevel=2,
+                "differs from the published one, so it is ignored."
             )
     folder = cache_dir()
     cached = folder / remote.name
@@ -311,9 +399,18 @@ def find_file(
             return _fetch(remote, folder, source)
         except _FetchError as error:
             problem += f", nor download it from {source} ({error})"
+    if bad_setting:
+        fix = f"{bad_setting}, or put the file in {folder}"
+    elif model_dir is not None:
+        fix = (
+            f"{MODEL_DIR_ENV} is set to {model_dir}, which holds no {remote.name}: put the file "
+            f"there or in {folder}"
+        )
+    else:
+        fix = f"Put the file in {folder} or set {MODEL_DIR_ENV} to a folder holding it"
     raise LessonError(
-        f"{problem}. Put the file in {folder} or set {MODEL_DIR_ENV} to a folder holding it "
-        "(python -m yamnet_lesson download --to DIR fetches it on a machine with internet)."
+        f"{problem}. {fix} (python -m yamnet_lesson download --to DIR fetches it on a machine "
+        "with internet)."
     )
 
 
@@ -322,49 +419,116 @@ def find_file(
 # ---------------------------------------------------------------------------
 
 
+def recordings_folder(folder: Path) -> Path | None:
+    """``folder`` if it holds ``recordings/``, else the unpacked release archive inside it that
+    does (e.g. ``folder/free-spoken-digit-dataset-1.0.10``), else None."""
+    for found in [folder / "recordings", *sorted(folder.glob("*/recordings"))]:
+        if found.is_dir():
+            return found.parent
+    return None
+
+
 def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]:
     """Fetch everything the lesson needs into ``dest``; return the paths.
 
     YAMNet's TF Lite file and class map (checksums verified; files already
     there and verified are kept), and the Free Spoken Digit Dataset (unpacked
-    into ``dest/fsdd``).  ``base_url`` replaces the official locations:
-    ``<base_url>/<file name>`` (a mirror, or a test server on 127.0.0.1).
+    into ``dest/fsdd``, see :func:`fetch_fsdd`).  ``base_url`` replaces the
+    official locations: ``<base_url>/<file name>`` (a mirror, or a test server
+    on 127.0.0.1).  A file in ``dest`` that has an official file's name but
+    not its checksum is refused before anything is fetched, and left alone.
     """
     dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise LessonError(f"{dest} is a file; give a folder to download into.")
+    models = (YAMNET_TFLITE, YAMNET_CLASS_MAP)
+    for remote in models:  # refuse before fetching anything, so that nothing changes
+        target = dest / remote.name
+        if (target.exists() or target.is_symlink()) and not _known_copy(target, remote):
+            raise LessonError(
+                f"{target} is already there but is not {remote.description} (its SHA-256 "
+                "differs); nothing was changed: move it away and run the command again."
+            )
+    dest.mkdir(parents=True, exist_ok=True)
 
     def url_of(remote: RemoteFile) -> str | None:
         return f"{base_url.rstrip('/')}/{remote.name}" if base_url else None
 
-    paths: list[Path] = []
-    for remote in (YAMNET_TFLITE, YAMNET_CLASS_MAP):
-        target = dest / remote.name
-        paths.append(
-            target if _verified(target, remote) else download(remote, dest, url=url_of(remote))
-        )
+    paths = [download(remote, dest, url=url_of(remote)) for remote in models]
     fsdd = dest / "fsdd"
-    if not any(fsdd.glob("*/recordings")):
+    if recordings_folder(fsdd) is None:
         fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
     paths.append(fsdd)
     return paths
 
 
 def fetch_fsdd(folder: str | Path, *, url: str | None = None) -> Path:
-    """Download the Free Spoken Digit Dataset's release archive and unpack it.
+    """Download the Free Spoken Digit Dataset's release archive and unpack it into ``folder/fsdd``.
 
-    The archive is fetched into ``folder`` (from ``url`` if given), unpacked
-    into ``folder/fsdd`` (about 10 MB) and deleted; returns ``folder/fsdd``.
-    Raises :class:`LessonError` if the download fails or is not a zip archive.
+    An archive already in ``folder`` (``free-spoken-digit-dataset-1.0.10.zip``)
+    is used, and kept, only if its size and SHA-256 are those the lesson
+    records; otherwise it is left alone and a fresh copy is downloaded (from
+    ``url`` if given) into a temporary folder inside ``folder``, unpacked
+    there (each member's CRC checked), moved into ``folder/fsdd`` only once
+    complete, and deleted.  Returns ``folder/fsdd``.  Raises
+    :class:`LessonError` if the download fails or is not the dataset; then
+    ``folder`` is as it was.
     """
     folder = Path(folder)
-    archive = download(FSDD_ARCHIVE, folder, url=url)
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            zipped.extractall(folder / "fsdd")
-    except zipfile.BadZipFile:
-        raise LessonError(
-            f"{FSDD_ARCHIVE.name} from {url or FSDD_ARCHIVE.url} is not a zip archive; "
-            "try again later or download it by hand."
-        ) from None
-    finally:
-        archive.unlink(missing_ok=True)
-    return folder / "fsdd"
+    fsdd = folder / "fsdd"
+    if recordings_folder(fsdd) is not None:
+        return fsdd
+    if fsdd.exists() and not fsdd.is_dir():
+        raise LessonError(f"{fsdd} is a file where the dataset's folder should go; move it away.")
+    folder.mkdir(parents=True, exist_ok=True)
+    found = folder / FSDD_ARCHIVE.name
+    source = url or FSDD_ARCHIVE.url
+    with tempfile.TemporaryDirectory(prefix=".fsdd-download-", dir=folder) as scratch:
+        work = Path(scratch)
+        if _known_copy(found, FSDD_ARCHIVE):
+            archive, origin = found, str(found)
+        else:
+            if found.exists():
+                _warn_at_caller(
+                    f"{found} is not the archive the lesson expects (its size or SHA-256 "
+                    "differs); it is left alone and a fresh copy is downloaded."
+                )
+            try:
+                archive, origin = download(FSDD_ARCHIVE, work, url=url), source
+            except LessonError as error:
+                if found.exists():
+                    raise LessonError(
+                        f"{error} (the {found.name} already in {folder} is not the expected "
+                        "archive, so it was not used)."
+                    ) from None
+                raise
+        unpacked = work / "unpacked"
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(unpacked)  # member names are sanitised; CRCs are checked
+        except (zipfile.BadZipFile, EOFError) as error:
+            raise LessonError(
+                f"{FSDD_ARCHIVE.name} from {origin} is not a whole zip archive ({error}); try "
+                "again later or download it by hand."
+            ) from None
+        except OSError as error:
+            raise LessonError(
+                f"{FSDD_ARCHIVE.name} could not be unpacked in {folder} ({error.strerror}); "
+                "free some disk space and try again."
+            ) from None
+        if recordings_folder(unpacked) is None:
+            raise LessonError(
+                f"{FSDD_ARCHIVE.name} from {origin} holds no recordings/ folder, so it is not "
+                "the Free Spoken Digit Dataset; check the address."
+            )
+        fsdd.mkdir(exist_ok=True)
+        members = sorted(unpacked.iterdir())
+        for member in members:  # check all first: move nothing if anything is in the way
+            if (fsdd / member.name).exists():
+                raise LessonError(
+                    f"{fsdd / member.name} is already there but holds no recordings/; nothing "
+                    "was changed: move it away and try again."
+                )
+        for member in members:
+            member.rename(fsdd / member.name)  # same file system: appears whole, at once
+    return fsdd

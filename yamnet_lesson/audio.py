@@ -15,7 +15,7 @@ from typing import BinaryIO
 import numpy as np
 import soundfile
 
-from ._validation import LessonError, check_audio, check_positive
+from ._validation import LessonError, _warn_at_caller, check_audio, check_positive
 
 __all__ = [
     "MAX_SECONDS",
@@ -36,7 +36,10 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
 
     Returns a 1-D float32 waveform in [-1, 1] (channels averaged to mono) and
     the file's sampling rate in Hz.  Integer formats (8, 16, 24, 32 bit) are
-    scaled to [-1, 1]; files longer than ``max_seconds`` are cut, with a note.
+    scaled to [-1, 1] by libsndfile, dividing by 2 ** (bits - 1): the scaling
+    :func:`~yamnet_lesson._validation.pcm_to_float` gives integer arrays, so a
+    file and ``scipy.io.wavfile.read`` of it give the same numbers.  Files
+    longer than ``max_seconds`` are cut, with a note.
     """
     path = Path(path)
     if not path.is_file():
@@ -109,32 +112,40 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
 
     Looked for in ``$YAMNET_LESSON_FSDD_DIR`` (or the release archive unpacked
     inside it), then ``shared/datasets/fsdd-dev`` beside the project, then the
-    lesson's cache; otherwise the dataset's
-    release archive is downloaded from its public home on GitHub (about 10 MB)
-    and unpacked into the cache.
+    lesson's cache; otherwise the dataset's release archive is downloaded from
+    its public home on GitHub (about 16 MB) and unpacked into the cache.  A
+    setting that names no such folder is named in a warning (and in the
+    message if the recordings cannot be had at all).
     """
     from . import assets
 
-    candidates = [Path(os.environ[FSDD_ENV])] if os.environ.get(FSDD_ENV) else []
-    candidates += [_shared_folder("datasets/fsdd-dev"), assets.cache_dir() / "fsdd"]
-    for folder in filter(None, candidates):
-        # the folder itself, or the unpacked release archive inside it
-        for found in [folder / "recordings", *sorted(folder.glob("*/recordings"))]:
-            if found.is_dir():
-                return found.parent
+    expected = "the folder holding recordings/"
+    chosen = assets.setting(FSDD_ENV)
+    problem = assets.setting_problem(FSDD_ENV, expected)
+    if problem is None and chosen is not None and assets.recordings_folder(chosen) is None:
+        problem = (
+            f"{FSDD_ENV} is set to {chosen}, which holds no recordings/ (set it to {expected})"
+        )
+    if problem:
+        _warn_at_caller(f"{problem}; it is ignored.")
+    candidates = [None if problem else chosen, _shared_folder("datasets/fsdd-dev")]
+    for folder in [*filter(None, candidates), assets.cache_dir() / "fsdd"]:
+        found = assets.recordings_folder(folder)
+        if found is not None:
+            return found
+    fix = problem or f"set {FSDD_ENV} to {expected}"
     if not download:
         raise LessonError(
-            f"The spoken-digit recordings were not found. Download the Free Spoken Digit Dataset "
-            f"from {FSDD_HOME} and set {FSDD_ENV} to the folder holding recordings/."
+            "The spoken-digit recordings were not found: download the Free Spoken Digit Dataset "
+            f"from {FSDD_HOME}; {fix}."
         )
     try:
         assets.fetch_fsdd(assets.cache_dir(), url=url)
     except LessonError as error:
         reason = str(error).rstrip(".")
         raise LessonError(
-            f"The spoken-digit recordings could not be fetched ({reason}). Download the Free "
-            f"Spoken Digit Dataset from {FSDD_HOME} and set {FSDD_ENV} to the folder holding "
-            "recordings/."
+            f"The spoken-digit recordings could not be fetched ({reason}): download the Free "
+            f"Spoken Digit Dataset from {FSDD_HOME}; {fix}."
         ) from None
     return fsdd_dir(download=False)
 

@@ -47,7 +47,9 @@ def top_classes(scores: np.ndarray, class_names: list[str], k: int = 3) -> list[
 
     ``scores`` is ``(patches, classes)`` or ``(classes,)``.
     """
-    k = check_int(k, "k", 1, len(class_names))
+    k = check_int(
+        k, "k", 1, len(class_names), impossible="class_names is empty; pass the model's names."
+    )
     scores = _checked_scores(scores, class_names, allow_1d=True)
     mean = scores.reshape(-1, len(class_names)).mean(axis=0)
     best = np.argsort(mean)[::-1][:k]

@@ -30,6 +30,7 @@ import numpy as np
 from ._validation import LessonError, check_audio, check_int, check_waveform
 
 __all__ = [
+    "CHUNK_FRAMES",
     "FMAX",
     "FMIN",
     "HOP_SAMPLES",
@@ -83,13 +84,20 @@ def mel_filter_bank() -> np.ndarray:
 def resample(signals: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
     """Resample along the first (samples) axis with an anti-aliasing resampler (soxr).
 
-    ``signals``: shape ``(samples,)`` or ``(samples, signals)`` at ``fs`` Hz.
+    ``signals``: shape ``(samples,)`` or ``(samples, signals)`` at ``fs`` Hz
+    (integer PCM is scaled to [-1, 1] first, see :func:`~yamnet_lesson._validation.check_audio`).
     Returns float32 of shape ``(round(samples * target / fs), ...)`` at ``target`` Hz.
     """
     fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    target = check_int(target, "target (sampling rate in Hz)", 1)
+    return _resample(check_audio(signals, "signals", sample_rate=fs), fs, target)
+
+
+def _resample(audio: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """:func:`resample` of audio already checked by ``check_audio``."""
     if fs == target:
-        return np.asarray(signals, dtype=np.float32)
-    resampled = librosa.resample(signals, orig_sr=fs, target_sr=target, res_type="soxr_hq", axis=0)
+        return audio
+    resampled = librosa.resample(audio, orig_sr=fs, target_sr=target, res_type="soxr_hq", axis=0)
     return np.ascontiguousarray(resampled, dtype=np.float32)
 
 
@@ -99,7 +107,9 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     Parameters
     ----------
     signals : array, shape ``(samples,)`` or ``(samples, signals)``
-        Audio in [-1, 1], one signal per column (as :mod:`yamnet_lesson.signals` makes it).
+        Audio in [-1, 1], one signal per column (as :mod:`yamnet_lesson.signals` makes it);
+        integer PCM (e.g. int16) is scaled to [-1, 1] first.  An array that looks
+        transposed (see :func:`~yamnet_lesson._validation.check_clips_layout`) is refused.
     fs : int
         Sampling rate in Hz; other rates than 16 kHz are resampled first.
 
@@ -107,26 +117,71 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     -------
     float32 array, shape ``(frames, 64)`` for one signal or ``(signals, frames, 64)``
     for a batch, with ``frames = 1 + (samples_at_16kHz - 400) // 160``.
-    A 0.98 s signal gives ``(96, 64)``: one YAMNet patch.
+    A 0.98 s signal gives ``(96, 64)``: one YAMNet patch.  Long signals are
+    transformed in chunks of :data:`CHUNK_FRAMES` frames, so the working memory
+    beyond the result stays bounded (under 100 MB) however long the clip; see
+    ``benchmarks/long_clip_memory.py``.
     """
-    audio = resample(check_audio(signals, "signals"), fs)
-    if audio.shape[0] < WINDOW_SAMPLES:
+    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    return _log_mel(_resample(check_audio(signals, "signals", sample_rate=fs), fs))
+
+
+CHUNK_FRAMES = 2**14
+"""Frames (over all signals together) transformed at once: bounds the STFT's memory.
+
+16,384 frames of 257 complex64 bins take 34 MB, about 2.6 minutes of one clip.
+No chunk is shorter than 64 frames: matrix products of a few columns may take
+another code path in the BLAS library and round differently, and the result
+would then depend on where the chunks fall.
+"""
+_MIN_CHUNK = 64
+
+
+def _chunks(n_frames: int, step: int) -> list[tuple[int, int]]:
+    """``(first, last)`` frame ranges of ``step`` frames; a short remainder joins the last one."""
+    step = max(step, _MIN_CHUNK)
+    starts = list(range(0, n_frames, step))
+    if len(starts) > 1 and n_frames - starts[-1] < _MIN_CHUNK:
+        starts.pop()
+    return list(zip(starts, [*starts[1:], n_frames], strict=True))
+
+
+def _log_mel(audio: np.ndarray, length: int | None = None) -> np.ndarray:
+    """:func:`log_mel_spectrogram` of checked 16 kHz audio, zero-padded at the end to ``length``.
+
+    Frame ``i`` covers samples ``160 i - 56`` to ``160 i + 456`` of the signal
+    (zeros outside it), as when the whole signal is padded by 56 samples on both
+    sides; computing the frames chunk by chunk gives the same numbers.
+    """
+    n = audio.shape[0]
+    length = n if length is None else length
+    if length < WINDOW_SAMPLES:
         raise LessonError(
-            f"signals are {audio.shape[0]} samples long at 16 kHz; at least {WINDOW_SAMPLES} "
+            f"signals are {length} samples long at 16 kHz; at least {WINDOW_SAMPLES} "
             "(25 ms) are needed for one frame."
         )
-    frames_first = audio.T  # librosa works on the last axis: (signals, samples)
-    padded = np.pad(frames_first, [(0, 0)] * (audio.ndim - 1) + [(_FRAME_PAD, _FRAME_PAD)])
-    stft = librosa.stft(
-        padded,
-        n_fft=N_FFT,
-        hop_length=HOP_SAMPLES,
-        win_length=WINDOW_SAMPLES,
-        window="hann",
-        center=False,
-    )  # (..., 257 bins, frames); librosa's Hann window is periodic
-    mel = mel_filter_bank() @ np.abs(stft)  # (..., 64 bands, frames)
-    return np.log(mel + LOG_OFFSET).swapaxes(-1, -2).astype(np.float32)
+    signals = audio.T  # librosa works on the last axis: (signals, samples)
+    batch = signals.shape[:-1]
+    n_frames = 1 + (length - WINDOW_SAMPLES) // HOP_SAMPLES
+    out = np.empty((*batch, n_frames, N_MELS), dtype=np.float32)
+    for first, last in _chunks(n_frames, CHUNK_FRAMES // max(1, int(np.prod(batch)))):
+        start = first * HOP_SAMPLES - _FRAME_PAD  # may lie before the signal (zeros)
+        stop = (last - 1) * HOP_SAMPLES + N_FFT - _FRAME_PAD  # may lie after its end
+        piece = signals[..., max(start, 0) : min(stop, n)]
+        before = max(0, -start)
+        after = stop - start - before - piece.shape[-1]
+        piece = np.pad(piece, [(0, 0)] * len(batch) + [(before, after)])
+        stft = librosa.stft(
+            piece,
+            n_fft=N_FFT,
+            hop_length=HOP_SAMPLES,
+            win_length=WINDOW_SAMPLES,
+            window="hann",
+            center=False,
+        )  # (..., 257 bins, frames); librosa's Hann window is periodic
+        mel = mel_filter_bank() @ np.abs(stft)  # (..., 64 bands, frames)
+        out[..., first:last, :] = np.log(mel + LOG_OFFSET).swapaxes(-1, -2)
+    return out
 
 
 def patches(log_mel: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarray:
@@ -146,6 +201,14 @@ def patches(log_mel: np.ndarray, hop_frames: int = PATCH_HOP_FRAMES) -> np.ndarr
     return np.ascontiguousarray(windows[::hop_frames].transpose(0, 2, 1))
 
 
+def _padded_length(n: int, whole_hops: bool) -> int:
+    """The length :func:`pad_for_patches` pads an ``n``-sample clip to."""
+    if not whole_hops:
+        return max(n, PATCH_SAMPLES)
+    hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES))
+    return PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
+
+
 def pad_for_patches(waveform: np.ndarray, *, whole_hops: bool = True) -> np.ndarray:
     """Zero-pad a 16 kHz waveform before cutting it into patches.
 
@@ -157,9 +220,7 @@ def pad_for_patches(waveform: np.ndarray, *, whole_hops: bool = True) -> np.ndar
     """
     waveform = check_waveform(waveform)
     n = waveform.shape[0]
-    hops = max(0, -(-(n - PATCH_SAMPLES) // PATCH_HOP_SAMPLES)) if whole_hops else 0
-    target = max(n, PATCH_SAMPLES) if not whole_hops else PATCH_SAMPLES + hops * PATCH_HOP_SAMPLES
-    return np.pad(waveform, (0, target - n))
+    return np.pad(waveform, (0, _padded_length(n, whole_hops) - n))
 
 
 def waveform_to_patches(
@@ -167,13 +228,13 @@ def waveform_to_patches(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One clip -> ``(patches (n, 96, 64), log_mel (frames, 64))``, as YAMNet frames it.
 
-    The clip (1-D, any length, any rate) is resampled to 16 kHz, padded with
-    :func:`pad_for_patches`, turned into a log-mel spectrogram and cut into
-    patches every 0.48 s starting at 0.
+    The clip (1-D, any length, any rate; integer PCM scaled to [-1, 1]) is
+    resampled to 16 kHz, padded as :func:`pad_for_patches` does, turned into a
+    log-mel spectrogram and cut into patches every 0.48 s starting at 0.
     """
-    audio = check_waveform(waveform)
-    padded = pad_for_patches(resample(audio, fs), whole_hops=whole_hops)
-    log_mel = log_mel_spectrogram(padded)
+    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    audio = _resample(check_waveform(waveform), fs)
+    log_mel = _log_mel(audio, _padded_length(audio.shape[0], whole_hops))
     return patches(log_mel), log_mel
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import assets
 from ._tensorflow import silenced_stderr
-from ._validation import LessonError, check_audio
+from ._validation import LessonError, check_waveform
 from .features import PATCH_SAMPLES
 
 __all__ = ["OfficialYamnet", "official_yamnet"]
@@ -47,8 +47,11 @@ class OfficialYamnet:
         self.mel_matrix = self.interpreter.get_tensor(details["mel_spectrogram"]).copy()
 
     def __call__(self, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(scores (521,), log_mel (96, 64))`` for one 16 kHz window of 15,600 samples."""
-        window = check_audio(window, "window")
+        """Return ``(scores (521,), log_mel (96, 64))`` for one 16 kHz window of 15,600 samples.
+
+        Integer PCM (e.g. int16) is scaled to [-1, 1] first, as everywhere in the lesson.
+        """
+        window = check_waveform(window, "window")
         if window.shape != (PATCH_SAMPLES,):
             raise LessonError(
                 f"the official model takes exactly {PATCH_SAMPLES} samples (0.975 s at 16 kHz), "

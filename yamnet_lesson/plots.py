@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from ._validation import LessonError
+from ._validation import LessonError, check_audio
 from .classes import SoundEvent, window_edges
 from .signals import SAMPLE_RATE, Segment, power_spectrum, spectral_slope
 
@@ -112,6 +112,7 @@ def plot_waveforms(
     audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE, seconds: float = 0.05
 ) -> Figure:
     """The first ``seconds`` of the first signal of each class, one panel each."""
+    audio = check_audio(audio, "audio", sample_rate=fs)  # integer PCM scaled to [-1, 1]
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     fig, axes = plt.subplots(1, len(classes), figsize=(4 * len(classes), 2.8), sharey=True)
@@ -141,6 +142,7 @@ def plot_spectra(
     legend gives each colour's measured and textbook slope, so no text sits on
     the curves.  Each colour has its own marker (:data:`MARKERS`) as well.
     """
+    audio = check_audio(audio, "audio", sample_rate=fs)
     labels = np.asarray(labels)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     references = {"white": 0.0, "pink": -10.0, "brown": -20.0}
@@ -202,6 +204,7 @@ def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPL
     ``audio`` has shape ``(samples, signals)``, 0.98 s at ``fs`` Hz; each
     panel is the signal's 96 x 64 patch with time (s) across and mel band up.
     """
+    audio = check_audio(audio, "audio", sample_rate=fs)
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     columns = [np.flatnonzero(labels == c)[0] for c in classes]

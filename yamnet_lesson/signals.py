@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.signal
 
-from ._validation import LessonError, check_audio, check_int, check_positive
+from ._validation import MAX_SEED, LessonError, check_audio, check_int, check_positive, check_seed
 
 __all__ = [
     "NOISE_COLORS",
@@ -52,7 +52,7 @@ def _checked_rng(n_samples: int, n_signals: int, seed: int | None) -> np.random.
     """Check the shape and seed every generator takes; return the seeded random generator."""
     check_int(n_samples, "n_samples", 1)
     check_int(n_signals, "n_signals", 1)
-    return np.random.default_rng(None if seed is None else check_int(seed, "seed", 0))
+    return np.random.default_rng(check_seed(seed, optional=True))
 
 
 def white_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -> np.ndarray:
@@ -109,19 +109,21 @@ def noise_dataset(
     -------
     audio : float32 array, shape ``(n_samples, 3 * n_per_color)``
         White signals first, then brown, then pink, one per column.
-        Brown noise is made from the same white noise, as in the reference.
+        Brown noise is made from the same white noise, as in the reference; pink
+        noise from seed ``seed + 1`` (0 after the largest seed, 2**32 - 1).
     labels : str array, shape ``(3 * n_per_color,)``
         ``"white"``, ``"brown"`` or ``"pink"`` for each column.
     """
     n_per_color = check_int(n_per_color, "n_per_color", 1)
-    seed = check_int(seed, "seed", 0)
+    seed = check_seed(seed)
     sample_rate = check_int(sample_rate, "sample_rate", 1)
     n_samples = round(check_positive(seconds, "seconds") * sample_rate)
+    check_int(n_samples, "seconds x sample_rate (samples per signal)", 1)
     audio = np.concatenate(
         [
             white_noise(n_samples, n_per_color, seed=seed),
             brown_noise(n_samples, n_per_color, seed=seed),
-            pink_noise(n_samples, n_per_color, seed=seed + 1),
+            pink_noise(n_samples, n_per_color, seed=(seed + 1) % (MAX_SEED + 1)),
         ],
         axis=1,
     )
@@ -132,10 +134,13 @@ def noise_dataset(
 def power_spectrum(audio: np.ndarray, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
     """Welch power spectral density averaged over the signals (columns).
 
-    Returns ``(freqs, psd)``: frequencies in Hz and power in units^2/Hz, each of
-    shape ``(2049,)`` (4096-sample segments, or shorter for short signals).
+    ``audio``: shape ``(samples,)`` or ``(samples, signals)`` (integer PCM is
+    scaled to [-1, 1] first).  Returns ``(freqs, psd)``: frequencies in Hz and
+    power in units^2/Hz, each of shape ``(2049,)`` (4096-sample segments, or
+    shorter for short signals).
     """
-    audio = np.asarray(audio, dtype=np.float64)
+    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    audio = check_audio(audio, "audio", sample_rate=fs).astype(np.float64)
     freqs, psd = scipy.signal.welch(audio, fs=fs, nperseg=min(4096, audio.shape[0]), axis=0)
     return freqs, psd.mean(axis=1) if psd.ndim == 2 else psd
 

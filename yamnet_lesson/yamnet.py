@@ -31,7 +31,7 @@ import numpy as np
 
 from . import assets, features
 from ._tensorflow import keras, silenced_stderr, tf
-from ._validation import LessonError, check_int, check_waveform
+from ._validation import LessonError, check_int
 from .classes import read_class_names, top_classes
 
 __all__ = [
@@ -378,7 +378,8 @@ class Yamnet:
     """Google's pretrained YAMNet, called like the TF Hub model.
 
     ``scores, embeddings, log_mel = yamnet(waveform)`` for a 1-D float32
-    waveform at 16 kHz in [-1, 1]:
+    waveform at 16 kHz in [-1, 1] (integer PCM such as int16 is scaled to
+    [-1, 1] first, as :func:`~yamnet_lesson._validation.check_audio` does):
 
     * ``scores``: ``(patches, 521)``, one row per 0.96 s patch, patches every 0.48 s from 0;
     * ``embeddings``: ``(patches, 1024)``;
@@ -407,7 +408,7 @@ class Yamnet:
         return np.concatenate(scores), np.concatenate(embeddings)
 
     def __call__(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        waveform = check_waveform(waveform)
+        # waveform_to_patches checks the waveform (integer PCM scaled to [-1, 1])
         patches, log_mel = features.waveform_to_patches(waveform)
         scores, embeddings = self.predict_patches(patches)
         return scores, embeddings, log_mel

@@ -1,0 +1,456 @@
+"""What students and classroom admins actually pass: it works correctly or says so in one sentence.
+
+A corpus of misuse cases, each asserting the right answer or the exact
+sentence.  Cheap: no training (cases for the training API live with it), tiny
+arrays, one YAMNet load.  Download folders are in test_assets.py (they need its
+server on 127.0.0.1).
+"""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import scipy.io.wavfile
+import soundfile
+
+from yamnet_lesson import LessonError, assets, audio, features, signals
+from yamnet_lesson._validation import (
+    check_audio,
+    check_clips_layout,
+    check_examples_per_class,
+    check_int,
+    check_seed,
+    check_waveform,
+    pcm_to_float,
+)
+from yamnet_lesson.classes import top_classes
+
+SECOND = 16_000
+REFERENCE, _ = signals.noise_dataset(2, seed=0)  # (15680, 6): one clip per column
+PINK = signals.pink_noise(SECOND, seed=3)[:, 0]  # peak 1
+
+
+def as_int16(audio: np.ndarray) -> np.ndarray:
+    """Float audio in [-1, 1] as 16-bit PCM, the way a WAV file stores it."""
+    return np.round(np.clip(audio, -1, 32767 / 32768) * 32768).astype(np.int16)
+
+
+def refusal(call) -> str:
+    """The one sentence ``call`` is refused with."""
+    with pytest.raises(LessonError) as error:
+        call()
+    message = str(error.value)
+    assert "\n" not in message and message.endswith(".")
+    return message
+
+
+# --------------------------------------------------------------------------- integer PCM
+
+
+@pytest.mark.parametrize(
+    ("samples", "expected"),
+    [
+        (np.array([-32768, 0, 16384, 32767], np.int16), [-1, 0, 0.5, 32767 / 32768]),
+        (np.array([0, 64, 128, 255], np.uint8), [-1, -0.5, 0, 127 / 128]),
+        (np.array([-128, 0, 127], np.int8), [-1, 0, 127 / 128]),
+        (np.array([-(2**31), 0, 2**30], np.int32), [-1, 0, 0.5]),
+        (np.array([0, 32768, 65535], np.uint16), [-1, 0, 32767 / 32768]),
+        (np.array([0, 1, -1], np.int64), [0, 1, -1]),  # no PCM width: plain numbers
+        ([0, 1, -1], [0, 1, -1]),  # a list of Python ints, too
+    ],
+    ids=["int16", "uint8", "int8", "int32", "uint16", "int64-numbers", "list-of-ints"],
+)
+def test_integer_pcm_is_scaled_to_full_scale(samples, expected):
+    got = check_audio(samples)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, np.array(expected, np.float32))
+
+
+@pytest.mark.parametrize(
+    ("subtype", "dtype"),
+    [("PCM_16", np.int16), ("PCM_U8", np.uint8), ("PCM_32", np.int32), ("PCM_24", np.int32)],
+)
+def test_arrays_from_scipy_wavfile_equal_what_read_audio_reads(tmp_path, subtype, dtype):
+    """One scaling: the integer array scipy returns gives exactly read_audio's numbers."""
+    path = tmp_path / f"{subtype}.wav"
+    soundfile.write(path, PINK * 0.9, SECOND, subtype=subtype)
+    rate, raw = scipy.io.wavfile.read(path)
+    assert raw.dtype == dtype and rate == SECOND
+    from_file, _ = audio.read_audio(path)
+    np.testing.assert_array_equal(check_audio(raw), from_file)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: features.log_mel_spectrogram(x),
+        lambda x: features.waveform_to_patches(x)[0],
+        lambda x: features.pad_for_patches(x),
+        lambda x: features.resample(x, 8_000),
+        lambda x: signals.power_spectrum(x)[1],
+    ],
+    ids=["log_mel_spectrogram", "waveform_to_patches", "pad_for_patches", "resample", "psd"],
+)
+def test_int16_audio_gives_the_same_answer_as_floats(call):
+    pcm = as_int16(PINK)
+    np.testing.assert_array_equal(call(pcm), call(pcm_to_float(pcm)))
+
+
+# --------------------------------------------------------------------------- floats beyond [-1, 1]
+
+
+def test_int16_samples_stored_as_floats_are_refused():
+    assert refusal(lambda: features.log_mel_spectrogram(as_int16(PINK).astype(np.float64))) == (
+        "signals reaches 32,768, far outside [-1, 1], like integer samples stored as floats; "
+        "pass the integer array itself (it is scaled for you) or divide 16-bit samples by 32768."
+    )
+
+
+def test_int16_samples_upcast_to_int64_are_refused():
+    assert refusal(lambda: check_audio(as_int16(PINK).astype(np.int64))).startswith(
+        "audio reaches 32,768, far outside [-1, 1], like integer samples stored as floats;"
+    )
+
+
+def test_unscaled_float_noise_is_refused():
+    loud = np.array([0.0, 3.0, -1.0] * 200)
+    assert refusal(lambda: features.log_mel_spectrogram(loud)) == (
+        "signals reaches 3, beyond the [-1, 1] YAMNet hears in; divide it by its peak first: "
+        "signals / np.abs(signals).max()."
+    )
+
+
+def test_a_little_beyond_full_scale_is_used_as_it_is_with_a_warning():
+    hot = np.array([0.0, 1.5, -1.0] * 200, np.float32)
+    with pytest.warns(UserWarning) as warned:
+        got = check_audio(hot)
+    assert [str(w.message) for w in warned] == [
+        "audio peaks at 1.5, a little beyond [-1, 1]; it is used as it is (divide it by "
+        "np.abs(audio).max() if it should fit in [-1, 1])."
+    ]
+    assert warned[0].filename == __file__  # pointed at the caller's line, not the package
+    np.testing.assert_array_equal(got, hot)
+
+
+def test_full_scale_floats_pass_silently():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_audio(REFERENCE).shape == REFERENCE.shape  # peaks exactly 1
+
+
+# --------------------------------------------------------------------------- not audio at all
+
+NOT_AUDIO = {
+    "objects": (
+        np.array([0.5, {}], dtype=object),
+        "signals must be an array of numbers, got an array of object values.",
+    ),
+    "ragged-list": (
+        [[0.1, 0.2], [0.3]],
+        "signals must be an array of numbers (clips of different lengths go in a list of 1-D "
+        "arrays, where a helper takes one).",
+    ),
+    "booleans": (
+        np.ones(500, bool),
+        "signals holds True/False values, not sound; pass samples as numbers.",
+    ),
+    "complex": (
+        np.ones(500, complex),
+        "signals holds complex numbers; pass the real signal (e.g. np.real(signals)).",
+    ),
+    "text": (
+        "not audio",
+        "signals holds text, not samples; pass an array of numbers (read_audio reads a file).",
+    ),
+    "empty": (np.array([]), "signals is empty (shape (0,)); pass at least one sample."),
+    "no-columns": (np.zeros((500, 0)), "signals holds no signals (shape (500, 0))."),
+    "no-rows": (np.zeros((0, 5)), "signals is empty (shape (0, 5)); pass at least one sample."),
+    "three-d": (
+        np.zeros((2, 2, 2)),
+        "signals must be 1-D (samples,) or 2-D (samples, signals), got shape (2, 2, 2).",
+    ),
+    "nan": (
+        np.array([0.0, np.nan] * 300),
+        "signals contains NaN or infinite values; clean or re-record it.",
+    ),
+    "inf": (
+        np.array([0.0, -np.inf] * 300),
+        "signals contains NaN or infinite values; clean or re-record it.",
+    ),
+    "too-short": (
+        np.zeros(100),
+        "signals are 100 samples long at 16 kHz; at least 400 (25 ms) are needed for one frame.",
+    ),
+}
+
+
+@pytest.mark.parametrize(("bad", "message"), NOT_AUDIO.values(), ids=NOT_AUDIO.keys())
+def test_what_is_not_audio_gets_one_sentence(bad, message):
+    assert refusal(lambda: features.log_mel_spectrogram(bad)) == message
+
+
+# --------------------------------------------------------------------------- transposed clips
+
+
+def test_transposed_clips_are_refused_before_any_feature_work(monkeypatch):
+    def no_feature_work(*args, **kwargs):
+        raise AssertionError("feature work started before the layout check")
+
+    monkeypatch.setattr(features, "_resample", no_feature_work)
+    monkeypatch.setattr(features, "_log_mel", no_feature_work)
+    assert refusal(lambda: features.log_mel_spectrogram(REFERENCE.T)) == (
+        "signals has shape (6, 15680), which reads as 15,680 clips of only 6 samples each, so "
+        "it looks transposed: pass signals.T to put one clip per column (samples, signals)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: features.log_mel_spectrogram(np.zeros((2, SECOND))), "signals"),  # stereo
+        (lambda: features.log_mel_spectrogram(np.zeros((50, 4_000)), 8_000), "signals"),
+        (lambda: features.resample(np.zeros((300, 15_680)), 8_000), "signals"),
+        (lambda: signals.power_spectrum(REFERENCE.T), "audio"),
+        (lambda: check_audio(as_int16(REFERENCE).T), "audio"),
+        (lambda: check_clips_layout(REFERENCE.T.tolist()), "audio"),
+        (lambda: check_clips_layout(np.broadcast_to(np.float32(0), (5_000, 15_680))), "audio"),
+    ],
+    ids=["channels-first", "8kHz", "resample", "power_spectrum", "int16", "nested-list", "5000"],
+)
+def test_every_entry_point_refuses_transposed_clips(call, name):
+    assert f"so it looks transposed: pass {name}.T to put one clip per column" in refusal(call)
+
+
+@pytest.mark.parametrize(
+    ("shape", "rate"),
+    [
+        ((15_680, 300), 16_000),
+        ((15_680, 2), 16_000),
+        ((100, 2), 16_000),  # two very short clips (refused later: too short for a frame)
+        ((16_000, 20_000), 16_000),
+        ((4_000, 50), 8_000),
+        ((2_000, 3_000), 8_000),  # 3,000 spoken digits cut to 0.25 s
+        ((1_000, 1_000), 16_000),  # square: taken as it is
+    ],
+)
+def test_clips_in_columns_are_not_taken_for_transposed(shape, rate):
+    check_clips_layout(np.broadcast_to(np.float32(0), shape), sample_rate=rate)  # no error
+
+
+# --------------------------------------------------------------------------- one waveform
+
+
+def test_one_column_or_row_is_one_waveform():
+    for shaped in (PINK[:, None], PINK[None, :], as_int16(PINK)[None, :]):
+        np.testing.assert_array_equal(check_waveform(shaped), pcm_to_float(shaped).ravel())
+
+
+def test_several_columns_are_not_one_waveform():
+    assert refusal(lambda: features.waveform_to_patches(np.zeros((SECOND, 2)))) == (
+        "YAMNet takes one 1-D waveform at 16 kHz, got shape (16000, 2); pass one clip at a "
+        "time, e.g. waveform[:, 0] for the first column."
+    )
+
+
+@pytest.fixture(scope="module")
+def yamnet():
+    from yamnet_lesson.yamnet import load_yamnet
+
+    return load_yamnet()
+
+
+def test_yamnet_hears_int16_pink_noise_as_pink_noise(yamnet):
+    scores_float, _, _ = yamnet(PINK)
+    scores_int16, _, _ = yamnet(as_int16(PINK))
+    top_float = [name for name, _ in yamnet.top_classes(scores_float, k=3)]
+    assert "Pink noise" in top_float
+    assert [name for name, _ in yamnet.top_classes(scores_int16, k=3)] == top_float
+    np.testing.assert_allclose(scores_int16, scores_float, atol=1e-3)
+
+
+def test_the_official_model_scales_int16_too():
+    from yamnet_lesson.official import official_yamnet
+
+    model = official_yamnet()
+    window = PINK[: features.PATCH_SAMPLES]
+    scores_float, _ = model(window)
+    scores_int16, _ = model(as_int16(window))
+    np.testing.assert_allclose(scores_int16, scores_float, atol=1e-2)
+    assert np.argmax(scores_int16) == np.argmax(scores_float)
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        (
+            2**32,
+            "seed must be at most 4,294,967,295 (2**32 - 1, the largest seed NumPy and "
+            "Keras take), got 4294967296.",
+        ),
+        (-1, "seed must be a whole number from 0 to 4,294,967,295 (2**32 - 1), got -1."),
+        (1.0, "seed must be a whole number from 0 to 4,294,967,295 (2**32 - 1), got 1.0."),
+        (True, "seed must be a whole number from 0 to 4,294,967,295 (2**32 - 1), got True."),
+    ],
+    ids=["2**32", "negative", "float", "bool"],
+)
+def test_bad_seeds_get_one_sentence(seed, message):
+    assert refusal(lambda: signals.white_noise(10, seed=seed)) == message
+    assert refusal(lambda: signals.noise_dataset(1, seed=seed)) == message
+
+
+def test_every_seed_numpy_and_keras_take_works():
+    from yamnet_lesson._tensorflow import keras
+
+    for seed in (0, np.int64(7), np.uint32(2**32 - 1), 2**32 - 1):
+        checked = check_seed(seed)
+        assert type(checked) is int and checked == seed
+        keras.utils.set_random_seed(checked)  # Keras takes it (it refuses NumPy integers)
+    audio_, _ = signals.noise_dataset(1, seed=2**32 - 1)  # pink noise's seed + 1 wraps to 0
+    np.testing.assert_array_equal(audio_[:, 2], signals.pink_noise(15_680, seed=0)[:, 0])
+
+
+def test_the_command_line_refuses_a_seed_of_2_to_the_32_in_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "yamnet_lesson", "reference", "--seed", str(2**32)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: seed must be at most 4,294,967,295 (2**32 - 1, the largest seed NumPy and "
+        "Keras take), got 4294967296."
+    )
+
+
+# --------------------------------------------------------------------------- ranges that exist
+
+
+def test_a_class_with_one_example_is_named():
+    assert refusal(lambda: check_examples_per_class(1, ["a", "a", "b"])) == (
+        "each class needs at least 2 examples (one to train, one to validate); class 'b' has 1."
+    )
+
+
+def test_k_too_large_names_the_class_that_limits_it():
+    labels = np.array([3, 3, 3, 7, 7, 7, 7])  # integer labels, named as they are
+    assert check_examples_per_class(2, labels) == 2
+    assert refusal(lambda: check_examples_per_class(3, labels)) == (
+        "K (training examples per class) must be between 1 and 2, got 3: class 3 has 3 "
+        "examples and one must be left to validate."
+    )
+
+
+def test_an_empty_range_is_never_named_as_one():
+    message = refusal(lambda: check_int(3, "k", 1, 0))
+    assert "between 1 and 0" not in message
+    assert message == (
+        "no k is possible here: it would need to be at least 1 and at most 0; change the other "
+        "settings first."
+    )
+    assert refusal(lambda: top_classes(np.zeros((1, 0)), [], 1)) == (
+        "class_names is empty; pass the model's names."
+    )
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """No model folder, an empty cache, no shared/ and no network."""
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    monkeypatch.delenv(audio.FSDD_ENV, raising=False)
+    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)
+    return tmp_path
+
+
+def model_dir_message(offline, monkeypatch, value):
+    monkeypatch.setenv(assets.MODEL_DIR_ENV, str(value))
+    with pytest.warns(UserWarning) as warned:
+        message = refusal(lambda: assets.find_file(assets.YAMNET_CLASS_MAP, download=False))
+    return [str(w.message) for w in warned], message
+
+
+def test_a_model_dir_that_is_a_file_is_named(offline, monkeypatch):
+    file = offline / assets.YAMNET_TFLITE.name
+    file.write_bytes(b"x")
+    warned, message = model_dir_message(offline, monkeypatch, file)
+    problem = (
+        f"{assets.MODEL_DIR_ENV} is set to {file}, which is a file, not a folder (set it to the "
+        f"folder holding YAMNet's files, e.g. {offline})"
+    )
+    assert warned == [f"{problem}; it is ignored."]
+    assert message == (
+        f"Could not find YAMNet's official class map of the 521 AudioSet classes "
+        f"(yamnet_class_map.csv) on this computer (downloading was switched off). {problem}, or "
+        f"put the file in {offline / 'cache'} (python -m yamnet_lesson download --to DIR fetches "
+        "it on a machine with internet)."
+    )
+
+
+def test_a_missing_model_dir_is_named(offline, monkeypatch):
+    missing = offline / "no_such_folder"
+    warned, message = model_dir_message(offline, monkeypatch, missing)
+    problem = (
+        f"{assets.MODEL_DIR_ENV} is set to {missing}, which does not exist (set it to the "
+        "folder holding YAMNet's files)"
+    )
+    assert warned == [f"{problem}; it is ignored."]
+    assert f"(downloading was switched off). {problem}, or put the file in" in message
+
+
+def test_a_model_dir_without_the_file_is_named(offline, monkeypatch):
+    empty = offline / "empty"
+    empty.mkdir()
+    monkeypatch.setenv(assets.MODEL_DIR_ENV, str(empty))
+    message = refusal(lambda: assets.find_file(assets.YAMNET_CLASS_MAP, download=False))
+    assert (
+        f"{assets.MODEL_DIR_ENV} is set to {empty}, which holds no yamnet_class_map.csv: put "
+        f"the file there or in {offline / 'cache'} (python -m yamnet_lesson download"
+    ) in message
+
+
+@pytest.mark.parametrize("what", ["missing", "file", "no-recordings"])
+def test_an_fsdd_dir_that_holds_no_recordings_is_named(offline, monkeypatch, what):
+    target = offline / "digits"
+    if what == "file":
+        target.write_text("not a folder")
+    elif what == "no-recordings":
+        target.mkdir()
+    monkeypatch.setenv(audio.FSDD_ENV, str(target))
+    expected = "the folder holding recordings/"
+    problem = {
+        "missing": f"{audio.FSDD_ENV} is set to {target}, which does not exist (set it to "
+        f"{expected})",
+        "file": f"{audio.FSDD_ENV} is set to {target}, which is a file, not a folder (set it to "
+        f"{expected}, e.g. {offline})",
+        "no-recordings": f"{audio.FSDD_ENV} is set to {target}, which holds no recordings/ "
+        f"(set it to {expected})",
+    }[what]
+    with pytest.warns(UserWarning) as warned:
+        message = refusal(lambda: audio.fsdd_dir(download=False))
+    assert [str(w.message) for w in warned] == [f"{problem}; it is ignored."]
+    assert message == (
+        "The spoken-digit recordings were not found: download the Free Spoken Digit Dataset "
+        f"from {audio.FSDD_HOME}; {problem}."
+    )
+
+
+def test_a_cache_dir_that_is_a_file_is_named(offline, monkeypatch):
+    file = offline / "cache_file"
+    file.write_text("not a folder")
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(file))
+    with pytest.warns(UserWarning) as warned:
+        folder = assets.cache_dir()
+    assert str(warned[0].message) == (
+        f"{assets.CACHE_DIR_ENV} is set to {file} (it is a file, not a folder); using {folder} "
+        f"instead (set {assets.CACHE_DIR_ENV} to a folder you can write to)."
+    )
+    assert folder.is_dir() and file.read_text() == "not a folder"
