@@ -51,7 +51,7 @@ _PATCHES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
-    clips = features.as_clips(audio)
+    clips = features.as_clips(audio, fs=sample_rate)  # checked before any feature work
     digest = hashlib.sha1(str(sample_rate).encode())
     for clip in clips:
         digest.update(clip.tobytes())

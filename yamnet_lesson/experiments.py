@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import LessonError, check_audio, check_int
+from ._validation import LessonError, check_audio, check_examples_per_class
 from .training import fine_tune
 
 __all__ = ["accuracy_vs_k", "run_reference", "split_reference"]
@@ -47,9 +47,9 @@ def split_reference(
             f"audio must be (samples, signals) with one label per column; got audio {audio.shape} "
             f"and {labels.size} labels."
         )
+    k = check_examples_per_class(k, labels.tolist())
     classes = list(dict.fromkeys(labels.tolist()))
     smallest = min(int(np.sum(labels == c)) for c in classes)
-    k = check_int(k, "K (training examples per class)", 1, smallest - 1)
     is_train = np.zeros(labels.shape[0], dtype=bool)
     for name in classes:
         is_train[np.flatnonzero(labels == name)[:k]] = True

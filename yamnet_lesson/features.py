@@ -238,15 +238,16 @@ def waveform_to_patches(
     return patches(log_mel), log_mel
 
 
-def as_clips(audio: Any, name: str = "audio") -> list[np.ndarray]:
+def as_clips(audio: Any, name: str = "audio", fs: int = SAMPLE_RATE) -> list[np.ndarray]:
     """Clips as a list of 1-D float32 waveforms.
 
     ``audio`` is a ``(samples, clips)`` array (one clip per column, as the
     lesson's signals are), a list of 1-D waveforms of any lengths, or one 1-D
-    waveform.
+    waveform, at ``fs`` Hz.  Integer PCM is scaled; an array that looks
+    transposed is refused at once (see ``check_audio``).
     """
     if isinstance(audio, np.ndarray) and audio.dtype != object:
-        array = check_audio(audio, name)
+        array = check_audio(audio, name, sample_rate=fs)
         return [array] if array.ndim == 1 else list(array.T)
     clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
     for i, clip in enumerate(clips):
@@ -276,8 +277,8 @@ def clip_patches(audio: Any, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndar
     clip_index : int array, shape ``(n_patches,)``
         For each patch, the index of its clip.
     """
-    clips = as_clips(audio)
     fs = check_int(fs, "fs (sampling rate in Hz)", 1)
+    clips = as_clips(audio, fs=fs)
     same_length = len({clip.shape[0] for clip in clips}) == 1
     if fs == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
         # all clips at once: one batched log-mel (the reference's 300 signals)

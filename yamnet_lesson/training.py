@@ -30,7 +30,7 @@ import numpy as np
 
 from . import _fast
 from ._tensorflow import keras, tf
-from ._validation import LessonError, check_int, check_positive
+from ._validation import LessonError, check_int, check_positive, check_seed
 from .features import SAMPLE_RATE
 
 __all__ = ["MODES", "FineTuneResult", "fine_tune", "training_step"]
@@ -51,9 +51,10 @@ def training_step(network: Any, optimizer: Any, patches: Any, targets: Any) -> t
     batch norm (``trainable=False``) also keeps normalising with its stored
     statistics, as Keras does.
     """
+    cross_entropy = keras.losses.SparseCategoricalCrossentropy()  # the mean over the batch
     with tf.GradientTape() as tape:
         probabilities = network(patches, training=True)
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(targets, probabilities))
+        loss = cross_entropy(targets, probabilities)
     variables = network.trainable_variables
     gradients = tape.gradient(loss, variables)
     optimizer.apply_gradients(zip(gradients, variables, strict=True))
@@ -288,7 +289,7 @@ def _check_settings(
         check_int(batch_size, "batch_size", 1),
         check_positive(learning_rate, "learning_rate"),
         check_int(validation_frequency, "validation_frequency", 1),
-        check_int(seed, "seed", 0),
+        check_seed(seed),
         check_int(sample_rate, "sample_rate", 1),
     )
 
