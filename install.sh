@@ -69,7 +69,7 @@ if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ] && [ -n "$(ls -A "$venv")" ]; t
   echo "install.sh: $venv exists and is not a virtual environment; name a new or empty folder." >&2
   exit 1
 fi
-echo "Installing the lesson with $python (Python $version) into $venv (a few minutes; TensorFlow is large)."
+echo "Installing the lesson with $python (Python $version) into $venv (about 3 GB; a few minutes)."
 "$python" -m venv --clear "$venv" \
   || { echo "install.sh: $python could not create a virtual environment (on Debian or Ubuntu: apt-get install python$version-venv)." >&2; exit 1; }
 "$venv/bin/python" -m pip install --quiet --upgrade pip
