@@ -101,11 +101,23 @@ def test_example_clips_are_found(shared_dir):
 
 
 @pytest.mark.parametrize("model_dir", ["/", "/models"])
-def test_a_model_folder_near_the_root_does_not_break_the_search(model_dir, monkeypatch):
-    """shared/ is looked for two levels above the model folder, when there are two."""
+@pytest.mark.parametrize("shared_beside", [True, False])
+def test_a_model_folder_near_the_root_does_not_break_the_search(
+    model_dir, shared_beside, tmp_path, monkeypatch
+):
+    """shared/ is looked for two levels above the model folder, when there are two,
+    and always beside the project: found there if it is there, None if not."""
+    from yamnet_lesson import audio
+
+    # the package as if it lay in tmp_path/project, with or without tmp_path/shared/audio
+    package = tmp_path / "project" / "yamnet_lesson"
+    package.mkdir(parents=True)
+    if shared_beside:
+        (tmp_path / "shared" / "audio").mkdir(parents=True)
+    monkeypatch.setattr(audio, "__file__", str(package / "audio.py"))
     monkeypatch.setenv("YAMNET_LESSON_MODEL_DIR", model_dir)
-    folder = example_audio_dir()  # the shared/ beside the project, if there is one
-    assert folder is None or folder.name == "audio"
+    expected = tmp_path.resolve() / "shared" / "audio" if shared_beside else None
+    assert example_audio_dir() == expected
 
 
 def test_spoken_digits_are_downloaded_when_not_beside_the_project(

@@ -1,9 +1,12 @@
-"""One source of truth: environment.yml pins what the package needs; CI and Binder use it."""
+"""One source of truth: environment.yml pins what the package needs; install.sh, CI and
+Binder use it. install.sh's choice of Python is checked with stand-in interpreters."""
 
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,13 +48,100 @@ def test_the_tested_stack_is_pinned():
         assert package in pins
 
 
-def test_ci_and_binder_install_from_environment_yml():
-    install = (REPO / ".ci" / "install").read_text()
+def test_install_ci_and_binder_install_from_environment_yml():
+    install = (REPO / "install.sh").read_text()
     assert "environment.yml" in install and "pip install --quiet -r" in install
     run = (REPO / ".ci" / "run").read_text()
-    assert "YAMNET_LESSON_MODEL_DIR" in run and "python -m pytest" in run
-    post_build = (REPO / "postBuild").read_text()
+    assert "bash install.sh" in run and "YAMNET_LESSON_MODEL_DIR" in run
+    assert "python -m pytest --full" in run  # the full suite on 3.11 ...
+    assert re.search(r"python_of 3\.1[23]\)", run) and "\n  python -m pytest\n" in run  # ... and
+    post_build = (REPO / "postBuild").read_text()  # the everyday one on a second Python
     assert "pip install --no-deps -e ." in post_build and "yamnet_lesson download" in post_build
+
+
+def fake_python(folder: Path, name: str, version: str | None) -> None:
+    """An executable answering install.sh's two questions like Python ``version`` would;
+    ``None``: one that fails, as a pyenv shim of a version pyenv has not selected does."""
+    path = folder / name
+    if version is None:
+        path.write_text("#!/bin/sh\nexit 127\n")
+    else:
+        path.write_text(
+            f'#!/bin/sh\ncase "$*" in *executable*) echo "{path}" ;; *) echo {version} ;; esac\n'
+        )
+    path.chmod(0o755)
+
+
+def run_install(folder: Path, *arguments: str, python: str | None = None):
+    env = {"PATH": str(folder)}  # only the fake Pythons: bash's builtins do the rest
+    if python:
+        env["PYTHON"] = python
+    return subprocess.run(
+        ["/bin/bash", str(REPO / "install.sh"), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("found", "chosen"),
+    [
+        ({"python3.11": "3.11", "python3.13": "3.13", "python3": "3.13"}, "python3.11"),
+        ({"python3.11": None, "python3.13": "3.13", "python3": "3.12"}, "python3.13"),
+        ({"python3.12": "3.12", "python3": "3.10"}, "python3.12"),
+        ({"python3": "3.13"}, "python3"),
+    ],
+)
+def test_install_uses_the_first_python_from_3_11_to_3_13(tmp_path, found, chosen):
+    for name, version in found.items():
+        fake_python(tmp_path, name, version)
+    result = run_install(tmp_path, "--check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"install.sh would use {tmp_path / chosen} (Python {found[chosen]}).\n"
+
+
+def test_install_without_a_fitting_python_says_what_it_needs(tmp_path):
+    fake_python(tmp_path, "python3", "3.10")
+    fake_python(tmp_path, "python3.14", "3.14")
+    fake_python(tmp_path, "python3.12", None)
+    result = run_install(tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and message.endswith(".")
+    assert "needs Python 3.11, 3.12 or 3.13" in message
+    assert "PYTHON=/path/to/python3.12 bash install.sh" in message
+
+
+def test_install_takes_python_from_the_environment_and_checks_it(tmp_path):
+    fake_python(tmp_path, "python3.11", "3.11")
+    fake_python(tmp_path, "mine", "3.12")
+    fake_python(tmp_path, "old", "3.10")
+    chosen = run_install(tmp_path, "--check", python=str(tmp_path / "mine"))
+    assert chosen.stdout == f"install.sh would use {tmp_path / 'mine'} (Python 3.12).\n"
+    refused = run_install(tmp_path, "--check", python=str(tmp_path / "old"))
+    assert refused.returncode == 1
+    assert f"PYTHON={tmp_path / 'old'} is Python 3.10, but the lesson needs" in refused.stderr
+    missing = run_install(tmp_path, "--check", python="no-such-python")
+    assert "PYTHON=no-such-python is not a Python that runs" in missing.stderr
+
+
+def test_install_never_clears_a_folder_that_is_not_a_virtual_environment(tmp_path):
+    fake_python(tmp_path, "python3.12", "3.12")
+    target = tmp_path / "notes"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = subprocess.run(
+        ["/bin/bash", str(REPO / "install.sh"), str(target)],
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin", "PYTHON": str(tmp_path / "python3.12")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "notes exists and is not a virtual environment" in result.stderr
+    assert (target / "keep.txt").read_text() == "mine"
 
 
 def test_readme_binder_badge_opens_the_first_notebook_in_jupyterlab():

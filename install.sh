@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Install the lesson into a virtual environment: the pinned pip section of
+# environment.yml (the one list of dependencies, which Binder uses too), then
+# this package in editable mode.
+#
+#   bash install.sh [VENV_DIR]               # default: .venv
+#   PYTHON=/path/to/python3.12 bash install.sh
+#   bash install.sh --check                  # only say which Python it would use
+#
+# TensorFlow 2.21 publishes wheels for Python 3.11, 3.12 and 3.13, so those are
+# the ones accepted. Without PYTHON, the first of python3.11, python3.12,
+# python3.13, python3 that runs and is one of them is used: 3.11 first because
+# Binder and the full test suite run on it, then the next newer ones (CI also
+# runs the everyday tests on 3.13).
+set -euo pipefail
+case ${BASH_SOURCE[0]} in */*) cd "${BASH_SOURCE[0]%/*}" ;; esac
+
+SUPPORTED="3.11 3.12 3.13"
+NEEDS="the lesson needs Python 3.11, 3.12 or 3.13 (TensorFlow 2.21 has wheels for those only)"
+
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+
+check_only=0
+venv=.venv
+for argument in "$@"; do
+  case $argument in
+    -h | --help) usage; exit 0 ;;
+    --check) check_only=1 ;;
+    -*) echo "install.sh: unknown option $argument; see 'bash install.sh --help'." >&2; exit 2 ;;
+    *) venv=$argument ;;
+  esac
+done
+
+# "3.12" for a Python that runs, nothing (and failure) otherwise
+version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2> /dev/null; }
+supported() { case " $SUPPORTED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+if [ -n "${PYTHON:-}" ]; then
+  python=$PYTHON
+  version=$(version_of "$python") || version=""
+  if ! supported "$version"; then
+    found="Python $version"
+    [ -n "$version" ] || found="not a Python that runs"
+    echo "install.sh: PYTHON=$python is $found, but $NEEDS." >&2
+    exit 1
+  fi
+else
+  python=""
+  for candidate in python3.11 python3.12 python3.13 python3; do
+    command -v "$candidate" > /dev/null || continue
+    version=$(version_of "$candidate") || continue # e.g. a pyenv shim of a version not selected
+    if supported "$version"; then
+      python=$candidate
+      break
+    fi
+  done
+  if [ -z "$python" ]; then
+    echo "install.sh: $NEEDS, and no python3.11, python3.12, python3.13 or python3 on PATH is one: install one, or name it with 'PYTHON=/path/to/python3.12 bash install.sh'." >&2
+    exit 1
+  fi
+fi
+python=$("$python" -c 'import sys; print(sys.executable)')
+if [ "$check_only" = 1 ]; then
+  echo "install.sh would use $python (Python $version)."
+  exit 0
+fi
+
+if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ] && [ -n "$(ls -A "$venv")" ]; then
+  echo "install.sh: $venv exists and is not a virtual environment; name a new or empty folder." >&2
+  exit 1
+fi
+echo "Installing the lesson with $python (Python $version) into $venv (about 3 GB; a few minutes)."
+"$python" -m venv --clear "$venv" \
+  || { echo "install.sh: $python could not create a virtual environment (on Debian or Ubuntu: apt-get install python$version-venv)." >&2; exit 1; }
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+# the '- pip:' list of environment.yml, one requirement a line
+awk '/^ *- pip:/ {p = 1; next}
+     p && /^ *- / {sub(/^ *- /, ""); print; next}
+     p && NF && !/^ *#/ {p = 0}' environment.yml > "$venv/requirements.txt"
+"$venv/bin/python" -m pip install --quiet -r "$venv/requirements.txt"
+"$venv/bin/python" -m pip install --quiet --no-deps -e .
+echo "Installed into $venv. Open the lesson with '$venv/bin/jupyter lab notebooks/01_building_the_data.ipynb', or activate the environment with '. $venv/bin/activate'."
