@@ -6,7 +6,8 @@ not as a pile of code.  Every helper is a plain function on NumPy arrays:
 * :mod:`yamnet_lesson.signals`  -- white, brown and pink noise;
 * :mod:`yamnet_lesson.features` -- the log-mel spectrogram YAMNet was trained on;
 * :mod:`yamnet_lesson.yamnet`   -- Google's YAMNet with its official weights;
-* :mod:`yamnet_lesson.training` -- swap YAMNet's output layer and fine-tune it.
+* :mod:`yamnet_lesson.training` -- swap YAMNet's output layer and fine-tune it;
+* :mod:`yamnet_lesson.export`   -- the fine-tuned classifier as a TF Lite file.
 
 TensorFlow takes seconds to import, so the modules that need it are imported
 only when one of their functions is first used.
@@ -40,6 +41,7 @@ __all__ = ["LessonError", "features", "signals", *_LAZY]
 _SUBMODULES = (
     "assets",
     "audio",
+    "export",
     "notebook",
     "official",
     "plots",

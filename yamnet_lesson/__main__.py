@@ -2,7 +2,8 @@
 
 * ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
   and what it hears in one second of pink noise;
-* ``reference`` -- the whole reference workflow without a notebook;
+* ``reference`` -- the whole reference workflow without a notebook
+  (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
   classroom without internet.
 """
@@ -44,7 +45,13 @@ def _check(args: argparse.Namespace) -> None:
 def _reference(args: argparse.Namespace) -> None:
     from .training import run_reference
 
-    summary = run_reference(args.k, epochs=args.epochs, seed=args.seed, mode=args.mode)
+    settings = {"epochs": args.epochs, "seed": args.seed, "mode": args.mode}
+    if args.export is None:
+        summary = run_reference(args.k, **settings)
+    else:
+        from .export import export_reference
+
+        summary = export_reference(args.export, args.k, **settings)
     if args.json:
         print(json.dumps(summary))
 
@@ -74,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     reference.add_argument("--seed", type=int, default=0)
     reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
     reference.add_argument("--json", action="store_true", help="end with one JSON line")
+    reference.add_argument(
+        "--export", metavar="DIR", help="write the classifier there (TF Lite, labels, Keras)"
+    )
     download = commands.add_parser(
         "download", help="fetch YAMNet's files and the spoken digits into a folder"
     )
