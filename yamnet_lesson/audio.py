@@ -8,14 +8,23 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
 
 from ._validation import LessonError, check_audio
 
-__all__ = ["MAX_SECONDS", "example_audio_dir", "fsdd_dir", "load_fsdd", "read_audio"]
+__all__ = [
+    "MAX_SECONDS",
+    "example_audio_dir",
+    "fsdd_dir",
+    "load_fsdd",
+    "read_audio",
+    "read_upload",
+]
 
 MAX_SECONDS = 600.0
 """Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
@@ -49,6 +58,23 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
         raise LessonError(f"{path.name} holds no samples; record or copy the file again.")
     waveform = check_audio(data.mean(axis=1), path.name)
     return waveform, int(rate)
+
+
+def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:
+    """The last file given to an ``ipywidgets.FileUpload``, read like :func:`read_audio`.
+
+    ``upload``: the widget or its ``value`` (a sequence of dicts with ``name``
+    and ``content``).  Returns ``(waveform, sample_rate)``, or None if no file
+    was uploaded yet.
+    """
+    files = getattr(upload, "value", upload) or ()
+    if not files:
+        return None
+    item = files[-1]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(str(item["name"])).name
+        path.write_bytes(bytes(item["content"]))
+        return read_audio(path)
 
 
 def _shared_folder(relative: str) -> Path | None:

@@ -27,6 +27,7 @@ in LiteRT (``ai_edge_litert``) window by window, on clips of any length.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import warnings
@@ -128,10 +129,16 @@ def _tflite_bytes(model: Any) -> bytes:
         classify_window,
         [tf.TensorSpec([features.PATCH_SAMPLES], tf.float32, name=INPUT_NAME)],
     )
-    with tempfile.TemporaryDirectory() as saved, silenced_stderr(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        archive.write_out(saved, verbose=False)
-        return tf.lite.TFLiteConverter.from_saved_model(saved).convert()
+    tf_logger = logging.getLogger("tensorflow")  # "INFO:tensorflow:Assets written to: /tmp/..."
+    level = tf_logger.level
+    tf_logger.setLevel(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory() as saved, silenced_stderr(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            archive.write_out(saved, verbose=False)
+            return tf.lite.TFLiteConverter.from_saved_model(saved).convert()
+    finally:
+        tf_logger.setLevel(level)
 
 
 def _check_model(model: Any, class_names: Sequence[str]) -> list[str]:
