@@ -40,20 +40,11 @@ def data():
 @pytest.fixture(scope="module")
 def trained_and_exported(data, tmp_path_factory):
     """mode -> (result, paths): each mode trained and exported once per test module."""
-    train_audio, train_labels, val_audio, val_labels = data
     done = {}
 
     def get(mode: str):
         if mode not in done:
-            result = fine_tune(
-                train_audio,
-                train_labels,
-                val_audio,
-                val_labels,
-                mode=mode,
-                epochs=EPOCHS[mode],
-                seed=0,
-            )
+            result = fine_tune(*data, mode=mode, epochs=EPOCHS[mode], seed=0)
             assert result.validation_accuracy == 1.0  # the lesson's accuracy
             folder = tmp_path_factory.mktemp(f"export_{mode}")
             done[mode] = result, export_classifier(result.model, result.class_names, folder)

@@ -243,28 +243,16 @@ def export_reference(
 
     folder = prepare_folder(folder)
     audio, labels = noise_dataset(100, seed=seed)
-    train_audio, train_labels, val_audio, val_labels = split_reference(
-        audio, labels, k, verbose=verbose
-    )
-    result = fine_tune(
-        train_audio,
-        train_labels,
-        val_audio,
-        val_labels,
-        mode=mode,
-        epochs=epochs,
-        seed=seed,
-        callbacks=[ProgressTable()] if verbose else (),
-    )
-    n_correct = round(result.validation_accuracy * len(val_labels))
+    split = split_reference(audio, labels, k, verbose=verbose)
+    table = [ProgressTable()] if verbose else []
+    result = fine_tune(*split, mode=mode, epochs=epochs, seed=seed, callbacks=table)
+    accuracy, n_validation = result.validation_accuracy, len(split[3])
+    n_correct = round(accuracy * n_validation)
     if verbose:
-        print(
-            f"Validation accuracy: {100 * result.validation_accuracy:.2f} % ({n_correct} of "
-            f"{len(val_labels)}), mode {mode}, K = {k}, {epochs} epochs"
-        )
+        print(f"Validation accuracy: {100 * accuracy:.2f} % ({n_correct} of {n_validation})")
     paths = export_result(result, folder, verbose=verbose)
     return {
-        "validation_accuracy": result.validation_accuracy,
+        "validation_accuracy": accuracy,
         "n_correct": n_correct,
         "mode": mode,
         "k": k,
@@ -355,7 +343,11 @@ class ExportedClassifier:
         return self.interpreter.get_tensor(self._output)[0].copy()
 
     def classify_windows(
-        self, waveform: np.ndarray, sample_rate: int = features.SAMPLE_RATE, *, whole_hops=True
+        self,
+        waveform: np.ndarray,
+        sample_rate: int = features.SAMPLE_RATE,
+        *,
+        whole_hops: bool = True,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Classify a clip of any length, 0.975 s window by window, 0.48 s apart (as YAMNet).
 
