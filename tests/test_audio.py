@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from yamnet_lesson import LessonError, features
-from yamnet_lesson.audio import example_audio_dir, read_audio
+from yamnet_lesson.audio import example_audio_dir, read_audio, read_upload
 
 
 def tone(rate: int, seconds: float, channels: int = 1) -> np.ndarray:
@@ -192,3 +192,21 @@ def test_spoken_digits_follow_one_another_at_16khz(shared_dir):
             audio.spoken_digits(bad, download=False)
     with pytest.raises(LessonError, match="no recording 1_nobody_0.wav"):
         audio.spoken_digits("1", "nobody", download=False)
+
+
+def test_an_uploaded_file_is_read_like_a_file_on_disk(tmp_path):
+    import ipywidgets
+
+    soundfile.write(tmp_path / "mine.wav", tone(22_050, 1.5, channels=2), 22_050)
+    upload = ipywidgets.FileUpload()
+    assert read_upload(upload) is None  # nothing uploaded yet
+    content = (tmp_path / "mine.wav").read_bytes()
+    sent = {"name": "../mine.wav", "type": "audio/wav", "size": len(content), "last_modified": 0}
+    upload.set_state({"value": [{**sent, "content": memoryview(content)}]})  # as from a browser
+    waveform, rate = read_upload(upload)
+    expected, _ = read_audio(tmp_path / "mine.wav")
+    assert rate == 22_050
+    np.testing.assert_array_equal(waveform, expected)
+    bad = [{"name": "notes.wav", "content": b"not audio"}]
+    with pytest.raises(LessonError, match="could not be read as audio"):
+        read_upload(bad)

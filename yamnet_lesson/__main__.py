@@ -2,7 +2,8 @@
 
 * ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
   and what it hears in one second of pink noise;
-* ``reference`` -- the whole reference workflow without a notebook;
+* ``reference`` -- the whole reference workflow without a notebook
+  (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
   classroom without internet.
 """
@@ -50,6 +51,7 @@ def _reference(args: argparse.Namespace) -> None:
         seed=args.seed,
         mode=args.mode,
         validation_frequency=args.validation_frequency,
+        export_to=args.export,
     )
     summary.pop("result")
     if args.json:
@@ -88,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="validate at iteration 1, every N iterations and at the last (default 50)",
     )
     reference.add_argument("--json", action="store_true", help="end with one JSON line")
+    reference.add_argument(
+        "--export", metavar="DIR", help="write the classifier there (TF Lite, labels, Keras)"
+    )
     download = commands.add_parser(
         "download", help="fetch YAMNet's files and the spoken digits into a folder"
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import soundfile
@@ -24,6 +24,7 @@ __all__ = [
     "load_fsdd",
     "read_audio",
     "read_audio_bytes",
+    "read_upload",
     "spoken_digits",
 ]
 
@@ -83,6 +84,20 @@ def _decode(source: str | BinaryIO, name: str, max_seconds: float) -> tuple[np.n
         raise LessonError(f"{name} holds no samples; record or copy the file again.")
     waveform = check_audio(data.mean(axis=1), name)
     return waveform, int(rate)
+
+
+def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:
+    """The last file given to an ``ipywidgets.FileUpload``, read like :func:`read_audio`.
+
+    ``upload``: the widget or its ``value`` (a sequence of dicts with ``name``
+    and ``content``).  Returns ``(waveform, sample_rate)``, or None if no file
+    was uploaded yet.
+    """
+    files = getattr(upload, "value", upload) or ()
+    if not files:
+        return None
+    item = files[-1]
+    return read_audio_bytes(item["content"], Path(str(item["name"])).name)
 
 
 def _shared_folder(relative: str) -> Path | None:

@@ -66,6 +66,7 @@ def run_reference(
     seed: int = 0,
     mode: str = "finetune",
     validation_frequency: int = 50,
+    export_to: str | Path | None = None,
     verbose: bool = True,
 ) -> dict[str, Any]:
     """The whole reference workflow, start to finish, without a notebook.
@@ -75,11 +76,18 @@ def run_reference(
     settings (printing the progress table when ``verbose``) and returns the
     figures that ``python -m yamnet_lesson reference --json`` prints.  The
     trained :class:`~yamnet_lesson.training.FineTuneResult` is under ``"result"``.
+    With ``export_to`` (a folder, checked before training) the classifier is
+    exported there (:func:`yamnet_lesson.export.export_result`); the paths
+    written are under ``"exported"``.
     """
     from . import _fast
     from .progress import ProgressTable
     from .signals import noise_dataset
 
+    if export_to is not None:
+        from .export import prepare_folder
+
+        export_to = prepare_folder(export_to)  # a bad folder is reported before training
     start = time.perf_counter()
     audio, labels = noise_dataset(100, seed=seed)
     train_audio, train_labels, val_audio, val_labels = split_reference(
@@ -104,7 +112,7 @@ def run_reference(
             f"Validation accuracy: {100 * result.validation_accuracy:.2f} % "
             f"({n_correct} of {len(val_labels)}), mode {mode}, K = {k}, {epochs} epochs"
         )
-    return {
+    summary: dict[str, Any] = {
         "validation_accuracy": result.validation_accuracy,
         "n_correct": n_correct,
         "n_train": len(train_labels),
@@ -118,6 +126,12 @@ def run_reference(
         "validation_frequency": validation_frequency,
         "result": result,
     }
+    if export_to is not None:
+        from .export import export_result
+
+        paths = export_result(result, export_to, verbose=verbose)
+        summary["exported"] = {kind: str(path) for kind, path in paths.items()}
+    return summary
 
 
 def accuracy_vs_k(

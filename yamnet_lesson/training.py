@@ -449,6 +449,17 @@ class FineTuneResult:
         patches, clip_index = _fast.cached_patches(audio, rate)
         return _clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
+    def export(self, folder: Any) -> dict[str, Any]:
+        """Write the classifier for use outside Python: see :func:`yamnet_lesson.export.export_result`.
+
+        ``folder`` gets ``classifier.tflite`` (a waveform of 15,600 samples at
+        16 kHz in, class probabilities out; the log-mel front end inside),
+        ``classifier_labels.txt`` and ``classifier.keras``.  Returns their paths.
+        """
+        from .export import export_result
+
+        return export_result(self, folder)
+
     def predict(self, audio: Any, sample_rate: int | None = None) -> np.ndarray:
         """The most probable class per clip, shape ``(clips,)``, in the labels' own type."""
         names = np.asarray(self.class_names)
