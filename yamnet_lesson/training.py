@@ -450,7 +450,7 @@ class FineTuneResult:
         return _clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
     def export(self, folder: Any) -> dict[str, Any]:
-        """Write the classifier for use outside Python: see :func:`yamnet_lesson.export.export_result`.
+        """Write the classifier for use outside Python (:func:`yamnet_lesson.export.export_result`).
 
         ``folder`` gets ``classifier.tflite`` (a waveform of 15,600 samples at
         16 kHz in, class probabilities out; the log-mel front end inside),
