@@ -30,12 +30,11 @@ import numpy as np
 
 from . import _fast
 from ._tensorflow import keras, tf
-from ._validation import LessonError, check_int, check_positive, check_seed
+from .choices import MODES
 from .features import SAMPLE_RATE
+from .validation import LessonError, check_int, check_positive, check_seed
 
-__all__ = ["MODES", "FineTuneResult", "fine_tune", "training_step"]
-
-MODES = ("finetune", "head", "scratch")
+__all__ = ["FineTuneResult", "fine_tune", "training_step"]
 
 
 # ---------------------------------------------------------------------------
@@ -190,6 +189,8 @@ def fine_tune(
         interrupted = True
         print(f"Interrupted after {iteration} iterations; the network keeps what it learned.")
         history.add_validation(_validate(run, mode, x_train, batch_size, validation))
+    if mode == "scratch" and not interrupted:  # batch norm predicts with training statistics
+        run.measure_statistics(x_train, batch_size)
     run.finish()  # the trained weights, into `network`
     result = FineTuneResult(
         network, classes, mode, sample_rate, history.epochs, history.iterations,
@@ -445,8 +446,9 @@ class FineTuneResult:
 
         ``sample_rate`` (Hz): the rate of ``audio``, by default the training rate.
         """
-        rate = self.sample_rate if sample_rate is None else check_int(sample_rate, "sample_rate", 1)
-        patches, clip_index = _fast.cached_patches(audio, rate)
+        if sample_rate is None:
+            sample_rate = self.sample_rate
+        patches, clip_index = _fast.cached_patches(audio, check_int(sample_rate, "sample_rate", 1))
         return _clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
     def export(self, folder: Any) -> dict[str, Any]:
