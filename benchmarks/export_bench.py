@@ -41,8 +41,9 @@ def _ms_per_window(interpreter, windows: np.ndarray) -> float:
 def bench_export(repeats: int = 5) -> dict:
     """Sizes and LiteRT milliseconds per window: the exported classifier and Google's YAMNet."""
     from yamnet_lesson import assets, features, signals
+    from yamnet_lesson.experiments import split_reference
     from yamnet_lesson.export import export_classifier, load_exported
-    from yamnet_lesson.training import fine_tune, split_reference
+    from yamnet_lesson.training import fine_tune
 
     audio, labels = signals.noise_dataset(100, seed=0)
     train_audio, train_labels, _, _ = split_reference(audio, labels, 5, verbose=False)

@@ -100,6 +100,7 @@ def lab(tmp_path_factory):
     server.wait(timeout=20)
 
 
+@pytest.mark.slow  # runs with --full (CI); everyday: the trainer driven headless (test_widgets)
 def test_trainer_works_in_a_real_browser(lab):
     base, token = lab
     ARTIFACTS.mkdir(exist_ok=True)
@@ -138,7 +139,7 @@ def test_trainer_works_in_a_real_browser(lab):
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         assert readout.inner_text().strip() == "3"
-        page.get_by_role("button", name="fine-tune whole network").click()
+        page.get_by_role("button", name="fine-tune the whole network").click()
 
         train.click()
         chart = page.locator(".widget-output img").first

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import features
-from ._validation import LessonError, check_audio, check_waveform
+from .validation import LessonError, check_waveform
 
 __all__ = [
     "ExportedClassifier",
@@ -306,15 +306,18 @@ class ExportedClassifier:
         waveform: np.ndarray,
         sample_rate: int = features.SAMPLE_RATE,
         *,
-        whole_hops: bool = True,
+        whole_hops: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Classify a clip of any length, 0.975 s window by window, 0.48 s apart (as YAMNet).
 
-        The clip (1-D, any rate) is resampled to 16 kHz and padded as
-        :func:`yamnet_lesson.features.pad_for_patches` does (``whole_hops=True``:
-        the end of the clip is never dropped).  Returns ``(starts, probabilities)``:
-        each window's start in seconds ``(windows,)`` and its class
-        probabilities ``(windows, C)``.
+        The clip (1-D, any rate) is resampled to 16 kHz.  By default every
+        window lies within the clip, as :meth:`FineTuneResult.predict` cuts
+        them: a tail shorter than a hop is left out, and a clip shorter than
+        one window is padded to one.  ``whole_hops=True`` pads the end as
+        YAMNet does (:func:`yamnet_lesson.features.pad_for_patches`), so the
+        tail is heard too -- in a last window that is partly silence.
+        Returns ``(starts, probabilities)``: each window's start in seconds
+        ``(windows,)`` and its class probabilities ``(windows, C)``.
         """
         audio = features.resample(check_waveform(waveform), sample_rate)
         padded = features.pad_for_patches(audio, whole_hops=whole_hops)
@@ -332,18 +335,9 @@ class ExportedClassifier:
         :meth:`FineTuneResult.predict_proba` takes it, and windowed as it does
         (a tail shorter than a hop is left out), so the two can be compared.
         """
-        if isinstance(audio, np.ndarray) and audio.dtype != object:
-            audio = check_audio(audio, "audio")
-            clips = [audio] if audio.ndim == 1 else list(audio.T)
-        else:
-            clips = list(audio)
-        if not clips:
-            raise LessonError("audio holds no clips.")
+        clips = features.as_clips(audio, sample_rate=sample_rate)
         return np.stack(
-            [
-                self.classify_windows(clip, sample_rate, whole_hops=False)[1].mean(axis=0)
-                for clip in clips
-            ]
+            [self.classify_windows(clip, sample_rate)[1].mean(axis=0) for clip in clips]
         )
 
     def predict(self, audio: Any, sample_rate: int = features.SAMPLE_RATE) -> np.ndarray:
