@@ -84,10 +84,10 @@ def test_hub_path_gives_the_same_answers_as_the_lessons_model(hub_model):
     assert all(isinstance(a, np.ndarray) for a in (scores, embeddings, log_mel))
     assert scores.shape == (2, 521) and embeddings.shape == (2, 1024)
     assert log_mel.shape == (144, 64)  # 1 s padded to 0.975 + 0.48 s: 144 frames of 10 ms
-    assert hub_model.top_classes(scores, k=1)[0][0] == "Pink noise"
+    assert hub_model.top_classes(scores, top=1)[0][0] == "Pink noise"
     ours = load_yamnet()
-    hub_top = [name for name, _ in hub_model.top_classes(scores, k=3)]
-    assert hub_top == [name for name, _ in ours.top_classes(ours(pink)[0], k=3)]
+    hub_top = [name for name, _ in hub_model.top_classes(scores, top=3)]
+    assert hub_top == [name for name, _ in ours.top_classes(ours(pink)[0], top=3)]
     # same numbers (they agree to ~1e-6), for 1 s and for 2.5 s (5 patches, padded)
     for clip in (pink, signals.pink_noise(40_000, 1, seed=1)[:, 0]):
         for theirs, mine in zip(hub_model(clip), ours(clip), strict=True):
@@ -98,8 +98,8 @@ def test_hub_path_gives_the_same_answers_as_the_lessons_model(hub_model):
 def test_hub_model_refuses_bad_input(hub_model):
     with pytest.raises(LessonError, match="1-D waveform"):
         hub_model(np.zeros((16_000, 2), np.float32))
-    with pytest.raises(LessonError, match="k must be between 1 and 521"):
-        hub_model.top_classes(np.zeros((2, 521)), k=0)
+    with pytest.raises(LessonError, match="top must be between 1 and 521"):
+        hub_model.top_classes(np.zeros((2, 521)), top=0)
 
 
 def test_load_yamnet_with_source_hub_uses_the_handle(handle):

@@ -16,7 +16,8 @@ import scipy.io.wavfile
 import soundfile
 
 from yamnet_lesson import LessonError, assets, audio, features, signals
-from yamnet_lesson._validation import (
+from yamnet_lesson.classes import top_classes
+from yamnet_lesson.validation import (
     check_audio,
     check_clips_layout,
     check_examples_per_class,
@@ -25,7 +26,6 @@ from yamnet_lesson._validation import (
     check_waveform,
     pcm_to_float,
 )
-from yamnet_lesson.classes import top_classes
 
 SECOND = 16_000
 REFERENCE, _ = signals.noise_dataset(2, seed=0)  # (15680, 6): one clip per column
@@ -264,9 +264,9 @@ def yamnet():
 def test_yamnet_hears_int16_pink_noise_as_pink_noise(yamnet):
     scores_float, _, _ = yamnet(PINK)
     scores_int16, _, _ = yamnet(as_int16(PINK))
-    top_float = [name for name, _ in yamnet.top_classes(scores_float, k=3)]
+    top_float = [name for name, _ in yamnet.top_classes(scores_float, top=3)]
     assert "Pink noise" in top_float
-    assert [name for name, _ in yamnet.top_classes(scores_int16, k=3)] == top_float
+    assert [name for name, _ in yamnet.top_classes(scores_int16, top=3)] == top_float
     np.testing.assert_allclose(scores_int16, scores_float, atol=1e-3)
 
 

@@ -113,7 +113,7 @@ def test_real_clips_are_recognised(shared_dir, clip, expected):
     waveform, rate = read_audio(shared_dir / "audio" / clip)
     scores, embeddings, log_mel = yamnet(features.resample(waveform, rate))
     assert scores.shape[1] == 521 and embeddings.shape[1] == 1024 and log_mel.shape[1] == 64
-    assert expected in [name for name, _ in yamnet.top_classes(scores, k=3)]
+    assert expected in [name for name, _ in yamnet.top_classes(scores, top=3)]
 
 
 @pytest.mark.parametrize(
@@ -123,4 +123,4 @@ def test_one_second_of_noise_is_recognised(make, expected):
     yamnet = load_yamnet()
     scores, _, _ = yamnet(make(16_000, 1, seed=0)[:, 0])
     assert scores.shape == (2, 521)  # patches at 0 and 0.48 s, as TF Hub's YAMNet
-    assert expected in [name for name, _ in yamnet.top_classes(scores, k=3)]
+    assert expected in [name for name, _ in yamnet.top_classes(scores, top=3)]

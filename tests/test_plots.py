@@ -94,9 +94,9 @@ def test_accuracy_vs_k_names_the_modes_in_words():
     fig = plots.plot_accuracy_vs_k(results)
     entries = legend_texts(fig.axes[0])
     assert entries == [
-        "pretrained, fine-tuned",
-        "pretrained, only the new layer",
-        "from scratch",
+        "fine-tune the whole network",
+        "train only the new layer",
+        "train from scratch",
         "other",  # an unknown mode keeps its own name
         "chance (3 classes)",
     ]
@@ -130,7 +130,7 @@ def test_scores_over_time_line_up_with_the_windows_and_list_the_events():
     events = classes.sound_events(scores, names, duration=3.0)
     segments = [signals.Segment("speech", 0.0, 1.5), signals.Segment("silence", 1.5, 3.0)]
     fig = plots.plot_scores_over_time(
-        scores, names, k=3, events=events, segments=segments, duration=3.0
+        scores, names, top=3, events=events, segments=segments, duration=3.0
     )
     (heatmap,) = [ax for ax in fig.axes if ax.get_xlabel() == "Time (s)"]
     edges = classes.window_edges(6, 3.0)
@@ -162,7 +162,7 @@ def test_every_figure_has_a_title(noise):
         plots.plot_mel_images(audio, labels),
         plots.plot_confusion_matrix(["a", "b"], ["a", "a"], ["a", "b"]),
         plots.plot_accuracy_vs_k({"finetune": {1: [1.0]}}),
-        plots.plot_scores_over_time(np.full((3, 4), 0.5), ["w", "x", "y", "z"], k=2),
+        plots.plot_scores_over_time(np.full((3, 4), 0.5), ["w", "x", "y", "z"], top=2),
     ]
     for fig in figures:
         assert fig.get_suptitle() or any(ax.get_title() for ax in fig.axes)

@@ -5,7 +5,7 @@ import pytest
 import scipy.signal
 
 from yamnet_lesson import signals
-from yamnet_lesson._validation import LessonError
+from yamnet_lesson.validation import LessonError
 
 FS = signals.SAMPLE_RATE
 

@@ -34,6 +34,7 @@ def store(path: Path) -> None:
         else:
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
+    notebook.metadata.pop("widgets", None)  # widget state of this run: not the lesson's
     nbformat.write(notebook, path)
     print(f"stored {path}")
 

@@ -24,7 +24,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's log lines out of notebooks
 
 from . import features, signals  # noqa: E402
-from ._validation import LessonError  # noqa: E402
+from .validation import LessonError  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -43,6 +43,7 @@ __all__ = ["LessonError", "features", "signals", *_LAZY]
 _SUBMODULES = (
     "assets",
     "audio",
+    "choices",
     "classes",
     "experiments",
     "export",

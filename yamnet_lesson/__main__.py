@@ -16,7 +16,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._validation import LessonError
+from .choices import MODES
+from .validation import LessonError
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -33,9 +34,9 @@ def _check(args: argparse.Namespace) -> None:
     print(f"YAMNet: {model.source}")
     scores, _, _ = model(pink_noise(16_000, seed=0)[:, 0])
     print("One second of pink noise, YAMNet's top classes:")
-    for name, score in model.top_classes(scores, k=5):
+    for name, score in model.top_classes(scores, top=5):
         print(f"  {score:6.3f}  {name}")
-    top3 = [name for name, _ in model.top_classes(scores, k=3)]
+    top3 = [name for name, _ in model.top_classes(scores, top=3)]
     ok = "Pink noise" in top3
     print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
     if not ok:
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     reference.add_argument("--k", type=int, default=5, help="training examples per class")
     reference.add_argument("--epochs", type=int, default=30)
     reference.add_argument("--seed", type=int, default=0)
-    reference.add_argument("--mode", choices=("finetune", "head", "scratch"), default="finetune")
+    reference.add_argument("--mode", choices=MODES, default="finetune")
     reference.add_argument(
         "--validation-frequency",
         type=int,

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import features
 from ._tensorflow import keras, tf
-from ._validation import LessonError
+from .validation import LessonError
 from .yamnet import in_batches
 
 __all__ = ["TracedTraining", "cached_patches", "predict_patches"]
@@ -51,7 +51,7 @@ _PATCHES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
 def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
-    clips = features.as_clips(audio, fs=sample_rate)  # checked before any feature work
+    clips = features.as_clips(audio, sample_rate=sample_rate)  # checked before any feature work
     digest = hashlib.sha1(str(sample_rate).encode())
     for clip in clips:
         digest.update(clip.tobytes())

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pooch
 
-from ._validation import LessonError, _warn_at_caller
+from .validation import LessonError, warn_at_caller
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -181,7 +181,7 @@ def cache_dir() -> Path:
         if chosen
         else f"Cannot write to the cache folder {folder}"
     )
-    _warn_at_caller(
+    warn_at_caller(
         f"{where} ({problem}); using {fallback} instead (set {CACHE_DIR_ENV} to a folder you "
         "can write to)."
     )
@@ -373,13 +373,13 @@ def find_file(
     model_dir = setting(MODEL_DIR_ENV)
     bad_setting = setting_problem(MODEL_DIR_ENV, "the folder holding YAMNet's files")
     if bad_setting:
-        _warn_at_caller(f"{bad_setting}; it is ignored.")
+        warn_at_caller(f"{bad_setting}; it is ignored.")
     elif model_dir is not None:
         candidate = model_dir / remote.name
         if _verified(candidate, remote):
             return candidate
         if candidate.is_file():
-            _warn_at_caller(
+            warn_at_caller(
                 f"{candidate} (from {MODEL_DIR_ENV}) is not {remote.description}: its SHA-256 "
                 "differs from the published one, so it is ignored."
             )
@@ -489,7 +489,7 @@ def fetch_fsdd(folder: str | Path, *, url: str | None = None) -> Path:
             archive, origin = found, str(found)
         else:
             if found.exists():
-                _warn_at_caller(
+                warn_at_caller(
                     f"{found} is not the archive the lesson expects (its size or SHA-256 "
                     "differs); it is left alone and a fresh copy is downloaded."
                 )

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import soundfile
 
-from ._validation import LessonError, _warn_at_caller, check_audio, check_positive
+from .validation import LessonError, check_audio, check_positive, warn_at_caller
 
 __all__ = [
     "MAX_SECONDS",
@@ -38,7 +38,7 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
     Returns a 1-D float32 waveform in [-1, 1] (channels averaged to mono) and
     the file's sampling rate in Hz.  Integer formats (8, 16, 24, 32 bit) are
     scaled to [-1, 1] by libsndfile, dividing by 2 ** (bits - 1): the scaling
-    :func:`~yamnet_lesson._validation.pcm_to_float` gives integer arrays, so a
+    :func:`~yamnet_lesson.validation.pcm_to_float` gives integer arrays, so a
     file and ``scipy.io.wavfile.read`` of it give the same numbers.  Files
     longer than ``max_seconds`` are cut, with a note.
     """
@@ -71,7 +71,7 @@ def _decode(source: str | BinaryIO, name: str, max_seconds: float) -> tuple[np.n
         if not isinstance(source, str):
             source.seek(0)
         frames = min(info.frames, int(max_seconds * info.samplerate))
-        data, rate = soundfile.read(source, frames=frames, dtype="float32", always_2d=True)
+        data, sample_rate = soundfile.read(source, frames=frames, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError) as error:
         reason = getattr(error, "error_string", None) or str(error)  # without the object's repr
         raise LessonError(
@@ -83,7 +83,7 @@ def _decode(source: str | BinaryIO, name: str, max_seconds: float) -> tuple[np.n
     if data.shape[0] == 0:
         raise LessonError(f"{name} holds no samples; record or copy the file again.")
     waveform = check_audio(data.mean(axis=1), name)
-    return waveform, int(rate)
+    return waveform, int(sample_rate)
 
 
 def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:
@@ -142,7 +142,7 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
             f"{FSDD_ENV} is set to {chosen}, which holds no recordings/ (set it to {expected})"
         )
     if problem:
-        _warn_at_caller(f"{problem}; it is ignored.")
+        warn_at_caller(f"{problem}; it is ignored.")
     candidates = [None if problem else chosen, _shared_folder("datasets/fsdd-dev")]
     for folder in [*filter(None, candidates), assets.cache_dir() / "fsdd"]:
         found = assets.recordings_folder(folder)
@@ -213,6 +213,6 @@ def spoken_digits(
             raise LessonError(
                 f"no recording {path.name} in {folder}; try speaker 'jackson' or 'nicolas'."
             )
-        waveform, rate = read_audio(path)
-        pieces += [resample(waveform, rate), gap]
+        waveform, sample_rate = read_audio(path)
+        pieces += [resample(waveform, sample_rate), gap]
     return np.concatenate(pieces)

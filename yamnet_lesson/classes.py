@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import features
-from ._validation import LessonError, check_int, check_positive
+from .validation import LessonError, check_int, check_positive
 
 __all__ = [
     "EVENT_THRESHOLD",
@@ -42,17 +42,19 @@ def read_class_names(csv_path: str | Path) -> list[str]:
     return [row["display_name"] for row in rows]
 
 
-def top_classes(scores: np.ndarray, class_names: list[str], k: int = 3) -> list[tuple[str, float]]:
-    """The ``k`` classes with the highest mean score over patches: ``[(name, score), ...]``.
+def top_classes(
+    scores: np.ndarray, class_names: list[str], top: int = 3
+) -> list[tuple[str, float]]:
+    """The ``top`` classes with the highest mean score over patches: ``[(name, score), ...]``.
 
     ``scores`` is ``(patches, classes)`` or ``(classes,)``.
     """
-    k = check_int(
-        k, "k", 1, len(class_names), impossible="class_names is empty; pass the model's names."
+    top = check_int(
+        top, "top", 1, len(class_names), impossible="class_names is empty; pass the model's names."
     )
     scores = _checked_scores(scores, class_names, allow_1d=True)
     mean = scores.reshape(-1, len(class_names)).mean(axis=0)
-    best = np.argsort(mean)[::-1][:k]
+    best = np.argsort(mean)[::-1][:top]
     return [(class_names[i], float(mean[i])) for i in best]
 
 

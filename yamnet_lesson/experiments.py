@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import LessonError, check_audio, check_examples_per_class
 from .training import fine_tune
+from .validation import LessonError, check_audio, check_examples_per_class
 
 __all__ = ["accuracy_vs_k", "run_reference", "split_reference"]
 

@@ -27,7 +27,7 @@ from typing import Any
 import librosa
 import numpy as np
 
-from ._validation import LessonError, check_audio, check_int, check_waveform
+from .validation import LessonError, check_audio, check_int, check_waveform
 
 __all__ = [
     "CHUNK_FRAMES",
@@ -81,27 +81,35 @@ def mel_filter_bank() -> np.ndarray:
     return bank.astype(np.float32)
 
 
-def resample(signals: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
+def resample(
+    signals: np.ndarray, sample_rate: int, new_sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """Resample along the first (samples) axis with an anti-aliasing resampler (soxr).
 
-    ``signals``: shape ``(samples,)`` or ``(samples, signals)`` at ``fs`` Hz
-    (integer PCM is scaled to [-1, 1] first, see :func:`~yamnet_lesson._validation.check_audio`).
-    Returns float32 of shape ``(round(samples * target / fs), ...)`` at ``target`` Hz.
+    ``signals``: shape ``(samples,)`` or ``(samples, signals)`` at ``sample_rate`` Hz
+    (integer PCM is scaled to [-1, 1] first, see :func:`~yamnet_lesson.validation.check_audio`).
+    Returns float32 of shape ``(round(samples * new_sample_rate / sample_rate), ...)`` at
+    ``new_sample_rate`` Hz.
     """
-    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
-    target = check_int(target, "target (sampling rate in Hz)", 1)
-    return _resample(check_audio(signals, "signals", sample_rate=fs), fs, target)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    new_sample_rate = check_int(new_sample_rate, "new_sample_rate", 1)
+    audio = check_audio(signals, "signals", sample_rate=sample_rate)
+    return _resample(audio, sample_rate, new_sample_rate)
 
 
-def _resample(audio: np.ndarray, fs: int, target: int = SAMPLE_RATE) -> np.ndarray:
+def _resample(
+    audio: np.ndarray, sample_rate: int, new_sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """:func:`resample` of audio already checked by ``check_audio``."""
-    if fs == target:
+    if sample_rate == new_sample_rate:
         return audio
-    resampled = librosa.resample(audio, orig_sr=fs, target_sr=target, res_type="soxr_hq", axis=0)
+    resampled = librosa.resample(
+        audio, orig_sr=sample_rate, target_sr=new_sample_rate, res_type="soxr_hq", axis=0
+    )
     return np.ascontiguousarray(resampled, dtype=np.float32)
 
 
-def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarray:
+def log_mel_spectrogram(signals: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """YAMNet's log-mel spectrogram of one signal or of a batch of signals.
 
     Parameters
@@ -109,8 +117,8 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     signals : array, shape ``(samples,)`` or ``(samples, signals)``
         Audio in [-1, 1], one signal per column (as :mod:`yamnet_lesson.signals` makes it);
         integer PCM (e.g. int16) is scaled to [-1, 1] first.  An array that looks
-        transposed (see :func:`~yamnet_lesson._validation.check_clips_layout`) is refused.
-    fs : int
+        transposed (see :func:`~yamnet_lesson.validation.check_clips_layout`) is refused.
+    sample_rate : int
         Sampling rate in Hz; other rates than 16 kHz are resampled first.
 
     Returns
@@ -122,8 +130,10 @@ def log_mel_spectrogram(signals: np.ndarray, fs: int = SAMPLE_RATE) -> np.ndarra
     beyond the result stays bounded (under 100 MB) however long the clip; see
     ``benchmarks/long_clip_memory.py``.
     """
-    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
-    return _log_mel(_resample(check_audio(signals, "signals", sample_rate=fs), fs))
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    return _log_mel(
+        _resample(check_audio(signals, "signals", sample_rate=sample_rate), sample_rate)
+    )
 
 
 CHUNK_FRAMES = 2**14
@@ -224,7 +234,7 @@ def pad_for_patches(waveform: np.ndarray, *, whole_hops: bool = True) -> np.ndar
 
 
 def waveform_to_patches(
-    waveform: np.ndarray, fs: int = SAMPLE_RATE, *, whole_hops: bool = True
+    waveform: np.ndarray, sample_rate: int = SAMPLE_RATE, *, whole_hops: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """One clip -> ``(patches (n, 96, 64), log_mel (frames, 64))``, as YAMNet frames it.
 
@@ -232,22 +242,22 @@ def waveform_to_patches(
     resampled to 16 kHz, padded as :func:`pad_for_patches` does, turned into a
     log-mel spectrogram and cut into patches every 0.48 s starting at 0.
     """
-    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
-    audio = _resample(check_waveform(waveform), fs)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    audio = _resample(check_waveform(waveform), sample_rate)
     log_mel = _log_mel(audio, _padded_length(audio.shape[0], whole_hops))
     return patches(log_mel), log_mel
 
 
-def as_clips(audio: Any, name: str = "audio", fs: int = SAMPLE_RATE) -> list[np.ndarray]:
+def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
     """Clips as a list of 1-D float32 waveforms.
 
     ``audio`` is a ``(samples, clips)`` array (one clip per column, as the
     lesson's signals are), a list of 1-D waveforms of any lengths, or one 1-D
-    waveform, at ``fs`` Hz.  Integer PCM is scaled; an array that looks
+    waveform, at ``sample_rate`` Hz.  Integer PCM is scaled; an array that looks
     transposed is refused at once (see ``check_audio``).
     """
     if isinstance(audio, np.ndarray) and audio.dtype != object:
-        array = check_audio(audio, name, sample_rate=fs)
+        array = check_audio(audio, name, sample_rate=sample_rate)
         return [array] if array.ndim == 1 else list(array.T)
     clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
     for i, clip in enumerate(clips):
@@ -258,14 +268,14 @@ def as_clips(audio: Any, name: str = "audio", fs: int = SAMPLE_RATE) -> list[np.
     return clips
 
 
-def clip_patches(audio: Any, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+def clip_patches(audio: Any, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
     """Clips of any lengths and rate -> YAMNet patches, and the clip each patch came from.
 
     Parameters
     ----------
     audio
         Clips, as :func:`as_clips` takes them.
-    fs
+    sample_rate
         Their sampling rate in Hz (resampled to 16 kHz).
 
     Returns
@@ -277,13 +287,13 @@ def clip_patches(audio: Any, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndar
     clip_index : int array, shape ``(n_patches,)``
         For each patch, the index of its clip.
     """
-    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
-    clips = as_clips(audio, fs=fs)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    clips = as_clips(audio, sample_rate=sample_rate)
     same_length = len({clip.shape[0] for clip in clips}) == 1
-    if fs == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
+    if sample_rate == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
         # all clips at once: one batched log-mel (the reference's 300 signals)
         per_clip = [patches(m) for m in log_mel_spectrogram(np.stack(clips, axis=1))]
     else:
-        per_clip = [waveform_to_patches(c, fs, whole_hops=False)[0] for c in clips]
+        per_clip = [waveform_to_patches(c, sample_rate, whole_hops=False)[0] for c in clips]
     clip_index = np.repeat(np.arange(len(clips)), [p.shape[0] for p in per_clip])
     return np.concatenate(per_clip), clip_index

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from ._tensorflow import tf
-from ._validation import LessonError, check_waveform
 from .assets import YAMNET_HUB_HANDLE, _reason
 from .classes import read_class_names, top_classes
+from .validation import LessonError, check_waveform
 
 __all__ = ["HubYamnet", "load_from_hub"]
 
@@ -37,9 +37,9 @@ class HubYamnet:
         scores, embeddings, log_mel = self.module(tf.constant(waveform))
         return scores.numpy(), embeddings.numpy(), log_mel.numpy()
 
-    def top_classes(self, scores: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
-        """The ``k`` classes with the highest mean score over patches, with their scores."""
-        return top_classes(scores, self.class_names, k)
+    def top_classes(self, scores: np.ndarray, top: int = 3) -> list[tuple[str, float]]:
+        """The ``top`` classes with the highest mean score over patches, with their scores."""
+        return top_classes(scores, self.class_names, top)
 
     def __repr__(self) -> str:
         return f"<YAMNet: {self.source}>"

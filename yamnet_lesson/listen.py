@@ -22,11 +22,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from ._validation import LessonError, check_waveform
 from .audio import read_audio_bytes
 from .classes import EVENT_THRESHOLD, SoundEvent, sound_events
 from .plots import plot_scores_over_time, show_in
 from .signals import SAMPLE_RATE, Segment
+from .validation import LessonError, check_waveform
 
 __all__ = ["ClipUpload", "what_yamnet_hears"]
 
@@ -39,7 +39,7 @@ def what_yamnet_hears(
     title: str = "",
     segments: Sequence[Segment] | None = None,
     threshold: float = EVENT_THRESHOLD,
-    k: int = 5,
+    top: int = 5,
 ) -> tuple[list[SoundEvent], Figure]:
     """YAMNet's sound events in one clip, and the figure of its scores over time.
 
@@ -47,7 +47,7 @@ def what_yamnet_hears(
     ``waveform`` is 1-D, in [-1, 1], at ``sample_rate`` Hz (resampled to
     16 kHz here).  Returns the events (:class:`SoundEvent`, times in seconds)
     and :func:`yamnet_lesson.plots.plot_scores_over_time` with them, the
-    ``segments`` that really play (if known) and the ``k`` best classes.
+    ``segments`` that really play (if known) and the ``top`` best classes.
     """
     audio = features.resample(check_waveform(waveform), sample_rate)
     scores, _, _ = model(audio)
@@ -56,7 +56,7 @@ def what_yamnet_hears(
     fig = plot_scores_over_time(
         scores,
         model.class_names,
-        k=k,
+        top=top,
         title=title,
         events=events,
         segments=segments,
@@ -91,19 +91,19 @@ class ClipUpload(widgets.VBox):
         chosen = change["new"][-1]  # ipywidgets 8: a tuple of dicts with name and content
         name = str(chosen.get("name", "the file"))
         try:
-            waveform, rate = read_audio_bytes(chosen["content"], name)
+            waveform, sample_rate = read_audio_bytes(chosen["content"], name)
             self.events, fig = what_yamnet_hears(
-                self.model, waveform, rate, title=name, threshold=self.threshold
+                self.model, waveform, sample_rate, title=name, threshold=self.threshold
             )
         except LessonError as error:
             self.events = []
             self.output.outputs = ()
             self.message.value = f'<span style="color:#B00020">{html.escape(str(error))}</span>'
             return
-        seconds = waveform.shape[0] / rate
+        seconds = waveform.shape[0] / sample_rate
         found = ", ".join(dict.fromkeys(event.name for event in self.events)) or "nothing sure"
         self.message.value = html.escape(
-            f"{name}: {seconds:.1f} s at {rate} Hz. YAMNet hears: {found}."
+            f"{name}: {seconds:.1f} s at {sample_rate} Hz. YAMNet hears: {found}."
         )
         show_in(self.output, fig)
         plt.close(fig)

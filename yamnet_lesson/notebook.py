@@ -11,7 +11,7 @@ from typing import Any
 
 import matplotlib as mpl
 
-from ._validation import LessonError
+from .validation import LessonError
 from .versions import check_versions
 
 __all__ = ["setup"]

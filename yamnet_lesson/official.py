@@ -15,8 +15,8 @@ import numpy as np
 
 from . import assets
 from ._tensorflow import silenced_stderr
-from ._validation import LessonError, check_waveform
 from .features import PATCH_SAMPLES
+from .validation import LessonError, check_waveform
 
 __all__ = ["OfficialYamnet", "official_yamnet"]
 

@@ -23,14 +23,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from ._validation import LessonError, check_audio
+from .choices import MODE_LABELS
 from .classes import SoundEvent, window_edges
 from .signals import SAMPLE_RATE, Segment, power_spectrum, spectral_slope
+from .validation import LessonError, check_audio
 
 __all__ = [
     "COLORS",
     "MARKERS",
-    "MODE_LABELS",
     "OKABE_ITO",
     "RUN_COLORS",
     "RUN_MARKERS",
@@ -97,27 +97,24 @@ def noise_style(name: str) -> dict[str, str]:
     return {"color": COLORS[name], "marker": MARKERS[name]}
 
 
-MODE_LABELS = {
-    "finetune": "pretrained, fine-tuned",
-    "head": "pretrained, only the new layer",
-    "scratch": "from scratch",
-}
-"""Legend text for each training mode of :func:`yamnet_lesson.training.fine_tune`."""
-
 MEL_BAND_LABEL = "Mel band (0 = 125 Hz ... 63 = 7.5 kHz)"
 LOG_MEL_LABEL = "log(mel magnitude + 0.001)"
 
 
 def plot_waveforms(
-    audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE, seconds: float = 0.05
+    audio: np.ndarray,
+    labels: Sequence[str],
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    seconds: float = 0.05,
 ) -> Figure:
     """The first ``seconds`` of the first signal of each class, one panel each."""
-    audio = check_audio(audio, "audio", sample_rate=fs)  # integer PCM scaled to [-1, 1]
+    audio = check_audio(audio, "audio", sample_rate=sample_rate)  # integer PCM scaled to [-1, 1]
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     fig, axes = plt.subplots(1, len(classes), figsize=(4 * len(classes), 2.8), sharey=True)
-    n = int(seconds * fs)
-    t_ms = 1000 * np.arange(n) / fs
+    n = int(seconds * sample_rate)
+    t_ms = 1000 * np.arange(n) / sample_rate
     for ax, name in zip(np.atleast_1d(axes), classes, strict=True):
         ax.plot(t_ms, audio[:n, np.flatnonzero(labels == name)[0]], color=COLORS.get(name), lw=0.8)
         ax.set(title=f"{name} noise", xlabel="Time (ms)")
@@ -131,27 +128,29 @@ def plot_spectra(
     audio: np.ndarray,
     labels: Sequence[str],
     *,
-    fs: int = SAMPLE_RATE,
+    sample_rate: int = SAMPLE_RATE,
     band: tuple[float, float] = (100.0, 5_000.0),
 ) -> Figure:
     """Average power spectrum of each colour on log-log axes, with textbook slopes.
 
-    ``audio`` has shape ``(samples, signals)`` at ``fs`` Hz; ``band`` is the
+    ``audio`` has shape ``(samples, signals)`` at ``sample_rate`` Hz; ``band`` is the
     fit band in Hz.  A black dashed line with the textbook slope (0, -10 or
     -20 dB per decade) runs through each measured spectrum over ``band``; the
     legend gives each colour's measured and textbook slope, so no text sits on
     the curves.  Each colour has its own marker (:data:`MARKERS`) as well.
     """
-    audio = check_audio(audio, "audio", sample_rate=fs)
+    audio = check_audio(audio, "audio", sample_rate=sample_rate)
     labels = np.asarray(labels)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     references = {"white": 0.0, "pink": -10.0, "brown": -20.0}
     for name in dict.fromkeys(labels.tolist()):
         column = audio[:, labels == name]
-        freqs, psd = power_spectrum(column, fs)
-        slope = spectral_slope(column, fs, *band)
+        freqs, psd = power_spectrum(column, sample_rate)
+        slope = spectral_slope(column, sample_rate, *band)
         theory = f" (theory {references[name]:+.0f})" if name in references else ""
-        marks = np.searchsorted(freqs[1:], np.geomspace(30, 0.45 * fs, 14))  # even on log axes
+        marks = np.searchsorted(
+            freqs[1:], np.geomspace(30, 0.45 * sample_rate, 14)
+        )  # even on log axes
         ax.semilogx(
             freqs[1:],
             10 * np.log10(psd[1:]),
@@ -172,7 +171,7 @@ def plot_spectra(
         title="Power spectra of the three noise colours (Welch, mean of all signals)",
         xlabel="Frequency (Hz)",
         ylabel="Power spectral density (dB/Hz)",
-        xlim=(20, fs / 2),
+        xlim=(20, sample_rate / 2),
     )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower left", fontsize=9)
@@ -198,17 +197,19 @@ def _draw_log_mel(
     return image
 
 
-def plot_mel_images(audio: np.ndarray, labels: Sequence[str], *, fs: int = SAMPLE_RATE) -> Figure:
+def plot_mel_images(
+    audio: np.ndarray, labels: Sequence[str], *, sample_rate: int = SAMPLE_RATE
+) -> Figure:
     """Log-mel spectrogram of the first signal of each class, side by side, one colour scale.
 
-    ``audio`` has shape ``(samples, signals)``, 0.98 s at ``fs`` Hz; each
+    ``audio`` has shape ``(samples, signals)``, 0.98 s at ``sample_rate`` Hz; each
     panel is the signal's 96 x 64 patch with time (s) across and mel band up.
     """
-    audio = check_audio(audio, "audio", sample_rate=fs)
+    audio = check_audio(audio, "audio", sample_rate=sample_rate)
     labels = np.asarray(labels)
     classes = list(dict.fromkeys(labels.tolist()))
     columns = [np.flatnonzero(labels == c)[0] for c in classes]
-    images = features.log_mel_spectrogram(audio[:, columns], fs)  # (classes, frames, 64)
+    images = features.log_mel_spectrogram(audio[:, columns], sample_rate)  # (classes, frames, 64)
     vmin, vmax = float(images.min()), float(images.max())
     fig, axes = plt.subplots(
         1, len(classes), figsize=(4 * len(classes), 3.4), sharey=True, layout="constrained"
@@ -289,7 +290,7 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     """Validation accuracy (%) against K for each mode: mean line, one dot per seed.
 
     ``results`` is ``{mode: {k: [accuracy per seed, 0-1]}}``, as returned by
-    :func:`yamnet_lesson.training.accuracy_vs_k`; the legend names each mode
+    :func:`yamnet_lesson.experiments.accuracy_vs_k`; the legend names each mode
     in words (:data:`MODE_LABELS`), any other key as it is.  Modes take the
     run styles in order (:func:`run_style`): a colour and a marker each.
     """
@@ -398,7 +399,7 @@ def plot_scores_over_time(
     scores: np.ndarray,
     class_names: Sequence[str],
     *,
-    k: int = 5,
+    top: int = 5,
     title: str = "",
     events: Sequence[SoundEvent] | None = None,
     segments: Sequence[Segment] | None = None,
@@ -410,7 +411,7 @@ def plot_scores_over_time(
     window is drawn over the stretch of the clip it owns
     (:func:`yamnet_lesson.classes.window_edges`; ``duration`` is the clip's
     length in seconds).  Rows: the classes named by ``events`` first, then
-    those with the highest mean score, ``k`` rows at least.
+    those with the highest mean score, ``top`` rows at least.
 
     ``events`` (from :func:`yamnet_lesson.classes.sound_events`) adds a
     labelled bar per event above the scores and a table of them beside;
@@ -424,7 +425,7 @@ def plot_scores_over_time(
         )
     named = list(dict.fromkeys(class_names.index(e.name) for e in events or []))
     by_mean = [i for i in np.argsort(scores.mean(axis=0))[::-1] if i not in named]
-    rows = (named + by_mean)[: max(k, len(named))]
+    rows = (named + by_mean)[: max(top, len(named))]
     edges = window_edges(scores.shape[0], duration)
     strips = [("YAMNet hears", events)] if events is not None else []
     if segments is not None:

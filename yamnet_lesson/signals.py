@@ -18,7 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import scipy.signal
 
-from ._validation import MAX_SEED, LessonError, check_audio, check_int, check_positive, check_seed
+from .features import SAMPLE_RATE
+from .validation import MAX_SEED, LessonError, check_audio, check_int, check_positive, check_seed
 
 __all__ = [
     "NOISE_COLORS",
@@ -35,8 +36,7 @@ __all__ = [
     "white_noise",
 ]
 
-SAMPLE_RATE = 16_000
-"""Sampling rate of every generated signal, in Hz (the rate YAMNet expects)."""
+# every generated signal is at SAMPLE_RATE (16 kHz), the rate YAMNet expects
 
 SIGNAL_SECONDS = 0.98
 """Length of each reference signal, in seconds (15,680 samples: one 96-frame patch)."""
@@ -131,7 +131,9 @@ def noise_dataset(
     return audio, labels
 
 
-def power_spectrum(audio: np.ndarray, fs: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
+def power_spectrum(
+    audio: np.ndarray, sample_rate: int = SAMPLE_RATE
+) -> tuple[np.ndarray, np.ndarray]:
     """Welch power spectral density averaged over the signals (columns).
 
     ``audio``: shape ``(samples,)`` or ``(samples, signals)`` (integer PCM is
@@ -139,21 +141,23 @@ def power_spectrum(audio: np.ndarray, fs: int = SAMPLE_RATE) -> tuple[np.ndarray
     power in units^2/Hz, each of shape ``(2049,)`` (4096-sample segments, or
     shorter for short signals).
     """
-    fs = check_int(fs, "fs (sampling rate in Hz)", 1)
-    audio = check_audio(audio, "audio", sample_rate=fs).astype(np.float64)
-    freqs, psd = scipy.signal.welch(audio, fs=fs, nperseg=min(4096, audio.shape[0]), axis=0)
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    audio = check_audio(audio, "audio", sample_rate=sample_rate).astype(np.float64)
+    freqs, psd = scipy.signal.welch(
+        audio, fs=sample_rate, nperseg=min(4096, audio.shape[0]), axis=0
+    )
     return freqs, psd.mean(axis=1) if psd.ndim == 2 else psd
 
 
 def spectral_slope(
-    audio: np.ndarray, fs: int = SAMPLE_RATE, f_low: float = 100.0, f_high: float = 5_000.0
+    audio: np.ndarray, sample_rate: int = SAMPLE_RATE, f_low: float = 100.0, f_high: float = 5_000.0
 ) -> float:
     """Slope of the mean power spectrum in dB per decade between ``f_low`` and ``f_high`` Hz.
 
     A straight line is fitted to ``10 log10(psd)`` against ``log10(f)``:
     white noise gives about 0, pink about -10 and brown about -20.
     """
-    freqs, psd = power_spectrum(audio, fs)
+    freqs, psd = power_spectrum(audio, sample_rate)
     band = (freqs >= f_low) & (freqs <= f_high)
     slope, _ = np.polyfit(np.log10(freqs[band]), 10 * np.log10(psd[band]), 1)
     return float(slope)

@@ -60,7 +60,7 @@ class LessonError(ValueError):
     """A problem the user can fix: the message says what happened and what to do."""
 
 
-def _warn_at_caller(message: str) -> None:
+def warn_at_caller(message: str) -> None:
     """Warn, attributed to the first line outside this package (the student's own call).
 
     Python then shows a repeated warning once per calling line, however many
@@ -258,7 +258,7 @@ def _check_peak(array: np.ndarray, name: str) -> None:
             f"{name} reaches {peak:.3g}, beyond the [-1, 1] YAMNet hears in; divide it by its "
             f"peak first: {name} / np.abs({name}).max()."
         )
-    _warn_at_caller(
+    warn_at_caller(
         f"{name} peaks at {peak:.3g}, a little beyond [-1, 1]; it is used as it is (divide it "
         f"by np.abs({name}).max() if it should fit in [-1, 1])."
     )

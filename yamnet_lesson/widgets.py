@@ -23,23 +23,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from ._validation import LessonError, check_int
+from .choices import EPOCH_RANGE, K_RANGE, MODE_LABELS
 from .experiments import split_reference
 from .plots import plot_confusion_matrix, show_in
 from .progress import LiveAccuracyChart
 from .training import FineTuneResult, fine_tune
+from .validation import LessonError, check_int
 
-__all__ = ["EPOCH_RANGE", "K_RANGE", "InteractiveTrainer"]
+__all__ = ["InteractiveTrainer"]
 
 log = logging.getLogger(__name__)
 
-K_RANGE = (1, 95)
-EPOCH_RANGE = (1, 60)
-MODE_CHOICES = [
-    ("fine-tune whole network", "finetune"),
-    ("train only the new layer", "head"),
-    ("from scratch", "scratch"),
-]
 VALIDATION_CHOICES = [
     ("as the reference: iteration 1, every 50, last", 50),
     ("after every iteration (slower)", 1),
@@ -61,7 +55,7 @@ class InteractiveTrainer:
             30, *EPOCH_RANGE, description="Epochs", style=style, layout=layout
         )
         self.mode = widgets.ToggleButtons(
-            options=MODE_CHOICES,
+            options=[(label, mode) for mode, label in MODE_LABELS.items()],
             value="finetune",
             description="What trains",
             style={**style, "button_width": "190px"},  # room for the whole label
@@ -132,7 +126,7 @@ class InteractiveTrainer:
         train_audio, train_labels, val_audio, val_labels = split_reference(
             self.audio, self.labels, k, verbose=False
         )
-        label = dict((v, n) for n, v in MODE_CHOICES)[mode]
+        label = MODE_LABELS[mode]
         self._say(f"Training: {label}, K = {k}, {epochs} epochs ...", "steelblue")
         self.chart.start_run(f"{label}, K={k}")
         result = fine_tune(

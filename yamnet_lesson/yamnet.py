@@ -31,8 +31,8 @@ import numpy as np
 
 from . import assets, features
 from ._tensorflow import keras, silenced_stderr, tf
-from ._validation import LessonError, check_int
 from .classes import read_class_names, top_classes
+from .validation import LessonError, check_int
 
 __all__ = [
     "LAYERS",
@@ -379,7 +379,7 @@ class Yamnet:
 
     ``scores, embeddings, log_mel = yamnet(waveform)`` for a 1-D float32
     waveform at 16 kHz in [-1, 1] (integer PCM such as int16 is scaled to
-    [-1, 1] first, as :func:`~yamnet_lesson._validation.check_audio` does):
+    [-1, 1] first, as :func:`~yamnet_lesson.validation.check_audio` does):
 
     * ``scores``: ``(patches, 521)``, one row per 0.96 s patch, patches every 0.48 s from 0;
     * ``embeddings``: ``(patches, 1024)``;
@@ -413,9 +413,9 @@ class Yamnet:
         scores, embeddings = self.predict_patches(patches)
         return scores, embeddings, log_mel
 
-    def top_classes(self, scores: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
-        """The ``k`` classes with the highest mean score over patches, with their scores."""
-        return top_classes(scores, self.class_names, k)
+    def top_classes(self, scores: np.ndarray, top: int = 3) -> list[tuple[str, float]]:
+        """The ``top`` classes with the highest mean score over patches, with their scores."""
+        return top_classes(scores, self.class_names, top)
 
     def __repr__(self) -> str:
         return f"<YAMNet: {self.source}>"
