@@ -84,6 +84,10 @@ def test_the_students_network_is_the_one_trained(small):
     np.testing.assert_allclose(
         np.asarray(network(patches, training=False)), result.predict_proba(val_audio), atol=1e-4
     )
+    # the last validation was of the finished network
+    np.testing.assert_allclose(
+        result.validation_probabilities, result.predict_proba(val_audio), atol=1e-5
+    )
 
 
 def test_validation_frequency_counts_iterations_like_the_reference(small):

@@ -122,7 +122,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, output: Any = None, *, max_iterations: int = 30, min_interval: float = 0.25
+        self, output: Any = None, *, max_iterations: int = 30, min_interval: float = 0.5
     ) -> None:
         super().__init__()
         self.output = output
@@ -133,7 +133,9 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         self.redraws = 0
         self._handle: Any = None
         self._drawn_at = -math.inf
+        self._lines: list[Any] = []  # the latest run's mini-batch and validation lines
         self.figure = Figure(figsize=(9, 3.8))
+        self.figure.subplots_adjust(left=0.07, right=0.68, bottom=0.14, top=0.9)  # legend: right
         self.axes = self.figure.add_subplot()
 
     def start_run(self, label: str) -> None:
@@ -148,6 +150,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         total = int(self.params.get("epochs", 0)) * int(self.params.get("steps", 0))
         self.max_iterations = max(self.max_iterations, total)
         self.chance = 100 / int(self.params.get("classes", 3))
+        self._lines = []  # the axes are laid out again for the new run
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -165,22 +168,30 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         self.draw()
 
     def draw(self) -> None:
-        """Redraw every run's curves and show the figure in place."""
+        """Redraw the latest run's curves (and lay out the axes for a new run) in place."""
+        if not self._lines:
+            self._lay_out()
+        run = self.runs[-1]
+        batch_line, validation_line = self._lines
+        batch_line.set_data(run["iteration"], run["accuracy"])
+        validation_line.set_data(run["val_iteration"], run["val"])
+        self._show()
+        self.redraws += 1
+        self._drawn_at = time.monotonic()
+
+    def _lay_out(self) -> None:
+        """Axes, earlier runs' validation curves, the chance line and the legend."""
         ax = self.axes
         ax.clear()
         for i, run in enumerate(self.runs):
             style = run_style(i)  # colour-blind-safe colour, and a marker as a second cue
             latest = i == len(self.runs) - 1
             if latest:
-                ax.plot(
-                    run["iteration"],
-                    run["accuracy"],
-                    color=style["color"],
-                    lw=1,
-                    alpha=0.8,
+                (batch_line,) = ax.plot(
+                    [], [], color=style["color"], lw=1, alpha=0.8,
                     label=f"{run['label']}: mini-batch",
-                )
-            ax.plot(
+                )  # fmt: skip
+            (validation_line,) = ax.plot(
                 run["val_iteration"],
                 run["val"],
                 ls="--",
@@ -192,6 +203,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
                 alpha=1 if latest else 0.6,
                 label=f"{run['label']}: validation",
             )
+        self._lines = [batch_line, validation_line]
         ax.axhline(self.chance, color="0.5", ls=":", lw=1, label="chance")
         ax.set(
             title="Accuracy during training",
@@ -202,10 +214,6 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         )
         ax.grid(True, alpha=0.3)
         ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)  # off the curves
-        self.figure.tight_layout()
-        self._show()
-        self.redraws += 1
-        self._drawn_at = time.monotonic()
 
     def _show(self) -> None:
         if self.output is not None:

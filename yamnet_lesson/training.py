@@ -161,7 +161,7 @@ def fine_tune(
         verbose=0,
     )
     rng = np.random.default_rng(seed)
-    start, iteration, interrupted = time.perf_counter(), 0, False
+    start, iteration, interrupted, last_validation = time.perf_counter(), 0, False, None
     callbacks.on_train_begin()
     try:
         for epoch in range(1, epochs + 1):
@@ -180,7 +180,8 @@ def fine_tune(
                 }
                 due = iteration in (1, last_iteration) or iteration % validation_frequency == 0
                 if validation is not None and due:
-                    logs.update(_validate(run, mode, x_train, batch_size, validation))
+                    metrics, last_validation = _validate(run, mode, x_train, batch_size, validation)
+                    logs.update(metrics)
                 logs["seconds"] = time.perf_counter() - start
                 history.add(logs, len(batch))
                 callbacks.on_train_batch_end(step, logs)
@@ -188,13 +189,15 @@ def fine_tune(
     except KeyboardInterrupt:
         interrupted = True
         print(f"Interrupted after {iteration} iterations; the network keeps what it learned.")
-        history.add_validation(_validate(run, mode, x_train, batch_size, validation))
+        metrics, last_validation = _validate(run, mode, x_train, batch_size, validation)
+        history.add_validation(metrics)
     if mode == "scratch" and not interrupted:  # batch norm predicts with training statistics
         run.measure_statistics(x_train, batch_size)
     run.finish()  # the trained weights, into `network`
     result = FineTuneResult(
         network, classes, mode, sample_rate, history.epochs, history.iterations,
         train_seconds=time.perf_counter() - start, interrupted=interrupted,
+        validation_probabilities=last_validation,
     )  # fmt: skip
     callbacks.on_train_end({"interrupted": interrupted})
     return result
@@ -202,8 +205,8 @@ def fine_tune(
 
 def _validate(
     run: Any, mode: str, x_train: np.ndarray, batch_size: int, validation: Any
-) -> dict[str, float]:
-    """Validation accuracy and loss, per clip (the mean of its patches' probabilities).
+) -> tuple[dict[str, float], np.ndarray | None]:
+    """Validation accuracy and loss, and each clip's probabilities (mean of its patches').
 
     From scratch, batch norm first gets the statistics of the training data
     (see ``_fast.TracedTraining.measure_statistics``): the network must
@@ -212,11 +215,11 @@ def _validate(
     if mode == "scratch":
         run.measure_statistics(x_train, batch_size)
     if validation is None:
-        return {}
+        return {}, None
     x_val, clips, targets = validation
     probabilities = _clip_average(run.probabilities(x_val), clips)
     accuracy, loss = _accuracy_and_loss(probabilities, targets)
-    return {"val_accuracy": accuracy, "val_loss": loss}
+    return {"val_accuracy": accuracy, "val_loss": loss}, probabilities
 
 
 # ---------------------------------------------------------------------------
@@ -424,6 +427,9 @@ class FineTuneResult:
     interrupted : bool
         True if training was stopped early (Kernel > Interrupt); the network
         keeps what it learned until then.
+    validation_probabilities : array, shape ``(clips, classes)``, or None
+        Each validation clip's class probabilities at the last validation
+        (the end of training, or the interruption); None without validation.
     """
 
     model: Any
@@ -434,6 +440,7 @@ class FineTuneResult:
     iteration_history: dict[str, list[float]] = field(default_factory=dict)
     train_seconds: float = 0.0
     interrupted: bool = False
+    validation_probabilities: np.ndarray | None = None
 
     @property
     def validation_accuracy(self) -> float:

@@ -141,7 +141,8 @@ class InteractiveTrainer:
             callbacks=self.chart,
         )
         self.results.append(result)
-        predicted = result.predict(val_audio)
+        # the last validation is of the finished network: no need to run it again
+        predicted = np.asarray(result.class_names)[result.validation_probabilities.argmax(axis=1)]
         figure = plot_confusion_matrix(
             val_labels, predicted, result.class_names, title=f"{label}, K = {k}"
         )
