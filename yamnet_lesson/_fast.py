@@ -146,11 +146,12 @@ class _Twin:
         else:
             self.network = _folded_copy(network, pairs)
         patch = tf.TensorSpec([None, *network.input.shape[1:]], tf.float32)
+        # autograph=False: no Python control flow to convert, so tracing is quicker
         self.forward = tf.function(
-            lambda x: self.network(x, training=False), input_signature=[patch]
+            lambda x: self.network(x, training=False), input_signature=[patch], autograph=False
         )
         self.batch_statistics = tf.function(
-            lambda x: self.network(x, training=True), input_signature=[patch]
+            lambda x: self.network(x, training=True), input_signature=[patch], autograph=False
         )
         self._body: Any = None
         self._steps: dict[str, tuple[Any, Any]] = {}
@@ -193,7 +194,9 @@ class _Twin:
                 ) from None
             body = keras.Model(self.network.input, embedding)
             spec = tf.TensorSpec(self.network.input.shape, tf.float32)
-            self._body = tf.function(lambda x: body(x, training=False), input_signature=[spec])
+            self._body = tf.function(
+                lambda x: body(x, training=False), input_signature=[spec], autograph=False
+            )
             self._head = keras.Model(embedding, self.network.output)
         return self._body, self._head
 
@@ -208,6 +211,7 @@ class _Twin:
             traced = tf.function(
                 lambda x, y: training_step(model, optimizer, x, y),
                 input_signature=[inputs, targets],
+                autograph=False,
             )
             self._steps[mode] = (traced, optimizer)
         return self._steps[mode]
