@@ -5,6 +5,7 @@ import base64
 import ipywidgets
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from yamnet_lesson.progress import LiveAccuracyChart, ProgressTable, format_elapsed
 
@@ -127,3 +128,33 @@ def test_live_chart_axis_grows_with_the_runs_and_chance_follows_the_classes():
     assert chart.axes.get_xlim()[1] == 45.5
     chance = next(line for line in chart.axes.get_lines() if line.get_label() == "chance")
     np.testing.assert_allclose(chance.get_ydata(), [10, 10])  # ten digits: 10 %
+
+
+def test_live_chart_legend_stays_inside_the_figure_whatever_the_run_names():
+    """The trainer names runs in words ("fine-tune the whole network, K=95"): none is cut off."""
+    chart = LiveAccuracyChart(ipywidgets.Output(), min_interval=3600)
+    for name in ["fine-tune the whole network, K=95", "train only the new layer, K=95", "a"]:
+        chart.start_run(name)
+        drive(chart, epochs=3, steps=1)
+        renderer = FigureCanvasAgg(chart.figure).get_renderer()  # as the PNG is drawn
+        legend = chart.axes.get_legend().get_window_extent(renderer)
+        axes = chart.axes.get_window_extent(renderer)
+        assert axes.x1 < legend.x0 and legend.x1 <= chart.figure.bbox.width  # beside, inside
+        assert axes.width > 0.4 * chart.figure.bbox.width  # the curves keep most of the room
+
+
+def test_live_chart_drops_a_run_that_never_trained_and_never_repeats_a_style():
+    chart = LiveAccuracyChart(ipywidgets.Output(), min_interval=3600)
+    chart.start_run("failed before training")  # e.g. the labels were refused
+    chart.start_run("first")
+    drive(chart, epochs=2, steps=1)
+    assert [run["label"] for run in chart.runs] == ["first"]
+    for n in range(2, 10):
+        chart.start_run(f"run {n}")
+        drive(chart, epochs=2, steps=1)
+    lines = chart.axes.get_lines()
+    validation = [line for line in lines if line.get_label().endswith("validation")]
+    assert len(validation) == LiveAccuracyChart.SHOWN_RUNS  # the latest seven of nine
+    assert validation[-1].get_label() == "run 9: validation"
+    styles = {(line.get_color(), line.get_marker()) for line in validation}
+    assert len(styles) == len(validation)  # no two runs on the chart look alike

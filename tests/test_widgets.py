@@ -98,7 +98,11 @@ def test_out_of_range_values_are_refused_with_a_message(trainer):
         trainer._run(5, 61, "head")
     with pytest.raises(LessonError, match="between 1 and 95"):
         trainer._run(0, 5, "head")
-    assert trainer.results == []
+    with pytest.raises(LessonError, match="mode must be one of"):
+        trainer._run(5, 5, "Head")
+    with pytest.raises(LessonError, match="validation_frequency must be at least 1"):
+        trainer._run(5, 5, "head", 0)
+    assert trainer.results == [] and trainer.chart.runs == []  # nothing started
 
 
 def test_interrupting_a_run_keeps_what_it_learned(trainer, monkeypatch):

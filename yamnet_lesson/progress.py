@@ -12,10 +12,11 @@ import math
 import time
 from typing import Any
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ._tensorflow import keras
-from .plots import run_style, show_in
+from .plots import RUN_COLORS, run_style, show_in
 
 __all__ = ["LiveAccuracyChart", "ProgressTable", "format_elapsed"]
 
@@ -118,8 +119,14 @@ class LiveAccuracyChart(keras.callbacks.Callback):
     is redrawn in place -- in an ``ipywidgets.Output`` if one is given, else in
     a display handle -- at most every ``min_interval`` seconds, and whenever a
     validation arrives or training ends.  Keep one chart for several runs and
-    each new run is drawn over the earlier ones (their validation only).
+    each new run is drawn over the earlier ones (their validation only): the
+    latest :attr:`SHOWN_RUNS`, so that no two runs on the chart share a colour
+    and marker.  A run that never trained (an error or an interruption before
+    its first iteration) is dropped when the next one starts.
     """
+
+    SHOWN_RUNS = len(RUN_COLORS)
+    """How many runs the chart shows at most (the latest): one per run colour."""
 
     def __init__(
         self, output: Any = None, *, max_iterations: int = 30, min_interval: float = 0.5
@@ -135,11 +142,14 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         self._drawn_at = -math.inf
         self._lines: list[Any] = []  # the latest run's mini-batch and validation lines
         self.figure = Figure(figsize=(9, 3.8))
+        FigureCanvasAgg(self.figure)  # a renderer, to measure the legend
         self.figure.subplots_adjust(left=0.07, right=0.68, bottom=0.14, top=0.9)  # legend: right
         self.axes = self.figure.add_subplot()
 
     def start_run(self, label: str) -> None:
         """Begin a new run called ``label`` (the trainer calls this before each run)."""
+        if self.runs and not self.runs[-1]["iteration"]:  # the last one never trained
+            self.runs.pop()
         self.runs.append(
             {"label": label, "iteration": [], "accuracy": [], "val_iteration": [], "val": []}
         )
@@ -183,7 +193,8 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         """Axes, earlier runs' validation curves, the chance line and the legend."""
         ax = self.axes
         ax.clear()
-        for i, run in enumerate(self.runs):
+        first = max(0, len(self.runs) - self.SHOWN_RUNS)
+        for i, run in enumerate(self.runs[first:], start=first):
             style = run_style(i)  # colour-blind-safe colour, and a marker as a second cue
             latest = i == len(self.runs) - 1
             if latest:
@@ -213,7 +224,14 @@ class LiveAccuracyChart(keras.callbacks.Callback):
             ylim=(0, 103),
         )
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)  # off the curves
+        gap = 0.01  # between the axes and the legend, as a fraction of the axes' width
+        legend = ax.legend(loc="center left", bbox_to_anchor=(1 + gap, 0.5), fontsize=8)
+        # The legend (its labels name the runs) sits right of the axes: narrow them so that
+        # it ends inside the figure, whatever the labels' length.
+        width = legend.get_window_extent(self.figure.canvas.get_renderer()).width
+        left = self.figure.subplotpars.left
+        right = (0.99 - width / self.figure.bbox.width + gap * left) / (1 + gap)
+        self.figure.subplots_adjust(right=min(0.8, max(0.4, right)))
 
     def _show(self) -> None:
         if self.output is not None:
