@@ -166,3 +166,17 @@ def test_every_figure_has_a_title(noise):
     ]
     for fig in figures:
         assert fig.get_suptitle() or any(ax.get_title() for ax in fig.axes)
+
+
+def test_confusion_matrix_title_fits_even_when_it_names_a_run_in_words():
+    """The trainer titles its matrix "fine-tune the whole network, K = 95": nothing is cut off."""
+    fig = plots.plot_confusion_matrix(
+        ["white", "brown", "pink"] * 5,
+        ["white", "brown", "brown"] * 5,
+        ["white", "brown", "pink"],
+        title="fine-tune the whole network, K = 95",
+    )
+    ax = fig.axes[0]
+    box = ax.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    assert ax.get_title().splitlines() == ["fine-tune the whole network, K = 95", "66.7 % correct"]

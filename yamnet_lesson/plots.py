@@ -279,8 +279,9 @@ def plot_confusion_matrix(
         colorbar=False,
         cmap="Blues",
     )
+    # the accuracy on a line of its own: titles naming a run in words stay inside the figure
     ax.set(
-        title=f"{title} ({accuracy:.1f} % correct)", xlabel="Predicted class", ylabel="True class"
+        title=f"{title}\n{accuracy:.1f} % correct", xlabel="Predicted class", ylabel="True class"
     )
     fig.tight_layout()
     return fig
