@@ -180,3 +180,17 @@ def test_confusion_matrix_title_fits_even_when_it_names_a_run_in_words():
     box = ax.title.get_window_extent(fig.canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
     assert ax.get_title().splitlines() == ["fine-tune the whole network, K = 95", "66.7 % correct"]
+
+
+def test_scores_over_time_name_the_model_whose_scores_they_are():
+    """Notebook 6 shows its own classifier's probabilities: the title must not say YAMNet."""
+    scores = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])
+    names = ["white", "brown", "pink"]
+    fig = plots.plot_scores_over_time(scores, names, title="rain.wav", model_name="our classifier")
+    assert fig.get_suptitle() == "What our classifier hears over time: rain.wav"
+    events = classes.sound_events(scores, names, duration=1.5)
+    fig = plots.plot_scores_over_time(scores, names, events=events, model_name="our classifier")
+    strips = [ax.get_yticklabels()[0].get_text() for ax in fig.axes if len(ax.get_yticks()) == 1]
+    assert strips == ["our classifier hears"]
+    default = plots.plot_scores_over_time(scores, names)
+    assert default.get_suptitle() == "What YAMNet hears over time"

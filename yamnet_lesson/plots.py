@@ -405,8 +405,9 @@ def plot_scores_over_time(
     events: Sequence[SoundEvent] | None = None,
     segments: Sequence[Segment] | None = None,
     duration: float | None = None,
+    model_name: str = "YAMNet",
 ) -> Figure:
-    """YAMNet's scores over time, and (optionally) the sound events it detects.
+    """A model's scores over time (YAMNet's by default), and the sound events it detects.
 
     ``scores`` has shape ``(windows, classes)``, one row every 0.48 s; each
     window is drawn over the stretch of the clip it owns
@@ -417,7 +418,8 @@ def plot_scores_over_time(
     ``events`` (from :func:`yamnet_lesson.classes.sound_events`) adds a
     labelled bar per event above the scores and a table of them beside;
     ``segments`` (from :func:`yamnet_lesson.signals.demo_clip`) adds a bar of
-    what really plays when.
+    what really plays when.  ``model_name`` names whose scores they are, in the
+    title ("What YAMNet hears over time") and beside the events.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[1] != len(class_names) or scores.shape[0] == 0:
@@ -428,7 +430,7 @@ def plot_scores_over_time(
     by_mean = [i for i in np.argsort(scores.mean(axis=0))[::-1] if i not in named]
     rows = (named + by_mean)[: max(top, len(named))]
     edges = window_edges(scores.shape[0], duration)
-    strips = [("YAMNet hears", events)] if events is not None else []
+    strips = [(f"{model_name} hears", events)] if events is not None else []
     if segments is not None:
         strips.append(("really plays", segments))
     fig = plt.figure(
@@ -456,7 +458,7 @@ def plot_scores_over_time(
     if events is not None:
         _draw_events_table(fig.add_subplot(grid[:, 1]), events)
     ax.set_xlim(edges[0], edges[-1])
-    fig.suptitle(f"What YAMNet hears over time{': ' + title if title else ''}")
+    fig.suptitle(f"What {model_name} hears over time{': ' + title if title else ''}")
     return fig
 
 
