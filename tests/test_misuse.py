@@ -239,6 +239,26 @@ def test_clips_in_columns_are_not_taken_for_transposed(shape, rate):
     check_clips_layout(np.broadcast_to(np.float32(0), shape), sample_rate=rate)  # no error
 
 
+# --------------------------------------------------------------------------- clips for predict
+
+
+@pytest.mark.parametrize("path", ["my_sound.wav", __import__("pathlib").Path("my_sound.wav")])
+def test_a_file_name_where_clips_belong_gets_the_call_that_reads_it(path):
+    """``result.predict("my_sound.wav")``: was a TypeError (Path) or 'audio[0] holds text'."""
+    assert refusal(lambda: features.clip_patches(path)) == (
+        "audio is a file name, not samples; read the file first: "
+        "waveform, sample_rate = yl.audio.read_audio('my_sound.wav')."
+    )
+
+
+def test_a_list_of_numbers_is_one_clip_not_many_clips_of_one_sample():
+    """``result.predict(list(waveform))``: was refused as 'audio[0] ... got shape ()'."""
+    as_list, _ = features.clip_patches(PINK.tolist())
+    as_array, clip_index = features.clip_patches(PINK)
+    np.testing.assert_array_equal(as_list, as_array)
+    assert clip_index.tolist() == [0]  # one clip of 1 s: one patch
+
+
 # --------------------------------------------------------------------------- one waveform
 
 

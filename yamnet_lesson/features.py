@@ -21,6 +21,8 @@ A 0.98 s signal at 16 kHz (15,680 samples) gives exactly 96 frames: one patch.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -255,10 +257,20 @@ def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) ->
 
     ``audio`` is a ``(samples, clips)`` array (one clip per column, as the
     lesson's signals are), a list of 1-D waveforms of any lengths, or one 1-D
-    waveform, at ``sample_rate`` Hz.  Integer PCM is scaled; an array that looks
-    transposed is refused at once (see ``check_audio``).
+    waveform, at ``sample_rate`` Hz (a list of plain numbers is one waveform).
+    Integer PCM is scaled; an array that looks transposed is refused at once
+    (see ``check_audio``); a file name is refused with the call that reads it.
     """
-    if isinstance(audio, np.ndarray) and audio.dtype != object:
+    if isinstance(audio, (str, bytes, os.PathLike)):
+        raise LessonError(
+            f"{name} is a file name, not samples; read the file first: "
+            f"waveform, sample_rate = yl.audio.read_audio({os.fsdecode(audio)!r})."
+        )
+    if isinstance(audio, (list, tuple)) and audio and all(np.ndim(x) == 0 for x in audio):
+        audio = np.asarray(audio)  # one waveform, written out as a list of numbers
+    if (isinstance(audio, np.ndarray) and audio.dtype != object) or not isinstance(
+        audio, Iterable
+    ):
         array = check_audio(audio, name, sample_rate=sample_rate)
         return [array] if array.ndim == 1 else list(array.T)
     clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
