@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +163,23 @@ def test_clips_of_any_length_and_rate_are_classified_window_by_window(exported):
     assert short[1].shape == (1, 3)
     at_44k = features.resample(pink, 16_000, 44_100)  # as a recording would be; resampled back
     assert classifier.predict([at_44k], sample_rate=44_100)[0] == "pink"
+
+
+def test_a_full_scale_recording_at_another_rate_gets_no_warning_about_its_peak(exported):
+    """Resampling a clip that reaches full scale overshoots it; the file is not to blame."""
+    classifier = load_exported(exported[1]["tflite"])
+    t = np.arange(3 * 44_100) / 44_100
+    noise = 0.3 * np.random.default_rng(0).standard_normal(t.size)
+    clipped = np.clip(3 * np.sin(2 * np.pi * 440 * t) + noise, -1, 1)  # loud, clipped
+    assert np.abs(features.resample(clipped, 44_100)).max() > 1.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        starts, _ = classifier.classify_windows(clipped, 44_100)
+    assert len(starts) == 5
+    with warnings.catch_warnings(record=True) as caught:  # a clip that is too loud itself
+        warnings.simplefilter("always")
+        classifier.predict([1.5 * clipped], 44_100)
+    assert [str(w.message).split(" peaks")[0] for w in caught] == ["audio[0]"]  # once
 
 
 def test_fine_tuned_windows_are_confident_and_head_only_windows_cautious(trained_and_exported):

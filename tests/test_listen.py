@@ -1,13 +1,14 @@
 """What YAMNet hears over time: sound events, the lesson's own clip, and an uploaded file."""
 
 import io
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import soundfile
 
-from yamnet_lesson import LessonError, audio, classes, load_yamnet, signals
+from yamnet_lesson import LessonError, audio, classes, features, load_yamnet, signals
 from yamnet_lesson.listen import ClipUpload, what_yamnet_hears
 
 NAMES = ["Speech", "Static", "Pink noise", "Silence"]
@@ -186,3 +187,17 @@ def test_a_bad_upload_gets_one_sentence_in_the_widget(yamnet):
     assert widget.output.outputs == () and widget.events == []
     upload(widget, "empty.wav", b"")
     assert "empty.wav is empty" in widget.message.value
+
+
+def test_a_full_scale_recording_at_another_rate_gets_no_warning_about_its_peak(yamnet):
+    """Resampling overshoots full scale (here to 1.13): the lesson's doing, not the file's."""
+    t = np.arange(3 * 44_100) / 44_100
+    noise = 0.3 * np.random.default_rng(0).standard_normal(t.size)
+    clip = np.clip(3 * np.sin(2 * np.pi * 440 * t) + noise, -1, 1)  # loud and clipped
+    assert np.abs(clip).max() == 1 and np.abs(features.resample(clip, 44_100)).max() > 1.05
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        events, _ = what_yamnet_hears(yamnet, clip, 44_100)
+    assert events
+    with pytest.warns(UserWarning, match="peaks at 1.5, a little beyond"):  # the student's own
+        what_yamnet_hears(yamnet, 1.5 * clip, 44_100)

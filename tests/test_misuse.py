@@ -259,6 +259,15 @@ def test_a_list_of_numbers_is_one_clip_not_many_clips_of_one_sample():
     assert clip_index.tolist() == [0]  # one clip of 1 s: one patch
 
 
+@pytest.mark.parametrize("rate", [16_000, 8_000])
+def test_a_clip_a_little_too_loud_gets_one_warning_under_its_own_name(rate):
+    """Not one per helper it passes through ("audio[0]", then "waveform", then "signals")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        features.clip_patches([1.5 * PINK], rate)
+    assert [str(w.message).split(" peaks")[0] for w in caught] == ["audio[0]"]
+
+
 # --------------------------------------------------------------------------- one waveform
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import features
-from .validation import LessonError, check_waveform
+from .validation import LessonError, check_waveform, peak_checked
 
 __all__ = [
     "ExportedClassifier",
@@ -319,13 +319,15 @@ class ExportedClassifier:
         Returns ``(starts, probabilities)``: each window's start in seconds
         ``(windows,)`` and its class probabilities ``(windows, C)``.
         """
-        audio = features.resample(check_waveform(waveform), sample_rate)
-        padded = features.pad_for_patches(audio, whole_hops=whole_hops)
-        n_windows = 1 + (padded.shape[0] - features.PATCH_SAMPLES) // features.PATCH_HOP_SAMPLES
-        starts = np.arange(n_windows) * features.PATCH_HOP_SAMPLES
-        probabilities = np.stack(
-            [self(padded[start : start + features.PATCH_SAMPLES]) for start in starts]
-        )
+        waveform = check_waveform(waveform)
+        with peak_checked():  # checked once, here: resampling may overshoot a full-scale clip
+            audio = features.resample(waveform, sample_rate)
+            padded = features.pad_for_patches(audio, whole_hops=whole_hops)
+            n_windows = 1 + (padded.shape[0] - features.PATCH_SAMPLES) // features.PATCH_HOP_SAMPLES
+            starts = np.arange(n_windows) * features.PATCH_HOP_SAMPLES
+            probabilities = np.stack(
+                [self(padded[start : start + features.PATCH_SAMPLES]) for start in starts]
+            )
         return starts / features.SAMPLE_RATE, probabilities
 
     def predict_proba(self, audio: Any, sample_rate: int = features.SAMPLE_RATE) -> np.ndarray:
@@ -336,9 +338,9 @@ class ExportedClassifier:
         (a tail shorter than a hop is left out), so the two can be compared.
         """
         clips = features.as_clips(audio, sample_rate=sample_rate)
-        return np.stack(
-            [self.classify_windows(clip, sample_rate)[1].mean(axis=0) for clip in clips]
-        )
+        with peak_checked():  # as_clips has checked them: one warning per clip at most
+            windows = [self.classify_windows(clip, sample_rate)[1] for clip in clips]
+        return np.stack([probabilities.mean(axis=0) for probabilities in windows])
 
     def predict(self, audio: Any, sample_rate: int = features.SAMPLE_RATE) -> np.ndarray:
         """Predicted class name per clip, a str array ``(clips,)``."""

@@ -29,7 +29,7 @@ from typing import Any
 import librosa
 import numpy as np
 
-from .validation import LessonError, check_audio, check_int, check_waveform
+from .validation import LessonError, check_audio, check_int, check_waveform, peak_checked
 
 __all__ = [
     "CHUNK_FRAMES",
@@ -268,9 +268,7 @@ def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) ->
         )
     if isinstance(audio, (list, tuple)) and audio and all(np.ndim(x) == 0 for x in audio):
         audio = np.asarray(audio)  # one waveform, written out as a list of numbers
-    if (isinstance(audio, np.ndarray) and audio.dtype != object) or not isinstance(
-        audio, Iterable
-    ):
+    if (isinstance(audio, np.ndarray) and audio.dtype != object) or not isinstance(audio, Iterable):
         array = check_audio(audio, name, sample_rate=sample_rate)
         return [array] if array.ndim == 1 else list(array.T)
     clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
@@ -304,10 +302,11 @@ def clip_patches(audio: Any, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray
     sample_rate = check_int(sample_rate, "sample_rate", 1)
     clips = as_clips(audio, sample_rate=sample_rate)
     same_length = len({clip.shape[0] for clip in clips}) == 1
-    if sample_rate == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
-        # all clips at once: one batched log-mel (the reference's 300 signals)
-        per_clip = [patches(m) for m in log_mel_spectrogram(np.stack(clips, axis=1))]
-    else:
-        per_clip = [waveform_to_patches(c, sample_rate, whole_hops=False)[0] for c in clips]
+    with peak_checked():  # as_clips has checked the clips: one warning per clip at most
+        if sample_rate == SAMPLE_RATE and same_length and clips[0].shape[0] >= PATCH_SAMPLES:
+            # all clips at once: one batched log-mel (the reference's 300 signals)
+            per_clip = [patches(m) for m in log_mel_spectrogram(np.stack(clips, axis=1))]
+        else:
+            per_clip = [waveform_to_patches(c, sample_rate, whole_hops=False)[0] for c in clips]
     clip_index = np.repeat(np.arange(len(clips)), [p.shape[0] for p in per_clip])
     return np.concatenate(per_clip), clip_index

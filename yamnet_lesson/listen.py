@@ -26,7 +26,7 @@ from .audio import read_audio_bytes
 from .classes import EVENT_THRESHOLD, SoundEvent, sound_events
 from .plots import plot_scores_over_time, show_in
 from .signals import SAMPLE_RATE, Segment
-from .validation import LessonError, check_waveform
+from .validation import LessonError, check_waveform, peak_checked
 
 __all__ = ["ClipUpload", "what_yamnet_hears"]
 
@@ -49,8 +49,10 @@ def what_yamnet_hears(
     and :func:`yamnet_lesson.plots.plot_scores_over_time` with them, the
     ``segments`` that really play (if known) and the ``top`` best classes.
     """
-    audio = features.resample(check_waveform(waveform), sample_rate)
-    scores, _, _ = model(audio)
+    waveform = check_waveform(waveform)
+    with peak_checked():  # checked once, here: resampling may overshoot a full-scale clip
+        audio = features.resample(waveform, sample_rate)
+        scores, _, _ = model(audio)
     duration = audio.shape[0] / SAMPLE_RATE
     events = sound_events(scores, model.class_names, threshold=threshold, duration=duration)
     fig = plot_scores_over_time(
