@@ -1,7 +1,7 @@
 """Command line: ``python -m yamnet_lesson {check,reference,download}``.
 
-* ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
-  and what it hears in one second of pink noise;
+* ``check``     -- a teacher's pre-class check: versions, where YAMNet and the
+  spoken digits were found, and what YAMNet hears in one second of pink noise;
 * ``reference`` -- the whole reference workflow without a notebook
   (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .choices import MODES
 from .validation import LessonError
@@ -24,6 +26,7 @@ def _check(args: argparse.Namespace) -> None:
     import platform
 
     from . import versions
+    from .audio import fsdd_dir
     from .signals import pink_noise
     from .yamnet import load_yamnet
 
@@ -32,6 +35,10 @@ def _check(args: argparse.Namespace) -> None:
         print(line)
     model = load_yamnet()
     print(f"YAMNet: {model.source}")
+    try:  # notebook 3's speech and notebook 5's digits; without them they are downloaded
+        print(f"Spoken digits (notebooks 3 and 5): {fsdd_dir(download=False)}")
+    except LessonError as error:
+        print(f"NOTE: notebooks 3 and 5 will download the spoken digits in class. {error}")
     scores, _, _ = model(pink_noise(16_000, seed=0)[:, 0])
     print("One second of pink noise, YAMNet's top classes:")
     for name, score in model.top_classes(scores, top=5):
@@ -70,14 +77,21 @@ def _download(args: argparse.Namespace) -> None:
     print(f"  export YAMNET_LESSON_FSDD_DIR={folder / 'fsdd'}")
 
 
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    """A warning as one line, without the "<frozen runpy>:88: UserWarning:" of ``python -m``."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m yamnet_lesson",
-        description=__doc__,
+        description=__doc__.replace("``", ""),  # the docstring, as plain text
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="versions, where YAMNet is, and a pink-noise test")
+    commands.add_parser(
+        "check", help="versions, where YAMNet and the spoken digits are, and a pink-noise test"
+    )
     reference = commands.add_parser("reference", help="run the reference workflow")
     reference.add_argument("--k", type=int, default=5, help="training examples per class")
     reference.add_argument("--epochs", type=int, default=30)
@@ -101,7 +115,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     handlers = {"check": _check, "reference": _reference, "download": _download}
     try:
-        handlers[args.command](args)
+        with warnings.catch_warnings():  # restores the usual display afterwards
+            warnings.showwarning = _show_warning
+            handlers[args.command](args)
     except LessonError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
