@@ -170,3 +170,19 @@ def test_moving_the_k_slider_during_a_run_does_not_change_that_run(trainer, monk
     assert run["label"] == "train only the new layer, K=4" and run["iteration"] == [1, 2, 3]
     assert "of 288" in trainer.status.value  # 3 x (100 - 4) validation signals
     assert trainer.k.value == 50  # the next run will use the new value
+
+
+def test_only_the_latest_results_are_kept_so_memory_stays_bounded(trainer):
+    """Each result holds a whole network: fifty presses must not hold fifty networks."""
+    import gc
+    import weakref
+
+    trainer.epochs.value, trainer.mode.value = 1, "head"
+    press(trainer)
+    first = weakref.ref(trainer.results[0].model)
+    for _ in range(InteractiveTrainer.KEPT_RESULTS):
+        press(trainer)
+    assert len(trainer.results) == InteractiveTrainer.KEPT_RESULTS
+    assert len(trainer.chart.runs) == InteractiveTrainer.KEPT_RESULTS + 1  # all still charted
+    gc.collect()
+    assert first() is None  # the first run's network is freed

@@ -42,7 +42,15 @@ _QUEUED_CLICK_SECONDS = 0.5  # clicks arriving this soon after a run were made d
 
 
 class InteractiveTrainer:
-    """Widgets that fine-tune YAMNet on the noise data and chart the result live."""
+    """Widgets that fine-tune YAMNet on the noise data and chart the result live.
+
+    ``results`` holds the :class:`FineTuneResult` of the latest
+    :attr:`KEPT_RESULTS` runs, the last one last.
+    """
+
+    KEPT_RESULTS = 3
+    """Runs whose results (each with its own trained network, about 15 MB) are kept: a
+    class pressing Train fifty times must not fill a Binder session's 2 GB."""
 
     def __init__(self, audio: np.ndarray, labels: Any, *, seed: int = 0) -> None:
         self.audio, self.labels, self.seed = audio, np.asarray(labels), seed
@@ -144,6 +152,7 @@ class InteractiveTrainer:
             callbacks=self.chart,
         )
         self.results.append(result)
+        del self.results[: -self.KEPT_RESULTS]  # older networks are freed
         # the last validation is of the finished network: no need to run it again
         predicted = np.asarray(result.class_names)[result.validation_probabilities.argmax(axis=1)]
         figure = plot_confusion_matrix(
