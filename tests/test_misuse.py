@@ -251,6 +251,18 @@ def test_a_file_name_where_clips_belong_gets_the_call_that_reads_it(path):
     )
 
 
+def test_what_read_audio_returns_where_clips_belong_gets_one_sentence():
+    """``result.predict(read_audio(path))``, or a list of such pairs: was a ValueError."""
+    pair = (PINK, 16_000)
+    assert refusal(lambda: features.clip_patches(pair)) == (
+        "audio is a (waveform, sample_rate) pair, as read_audio returns it; pass the waveform, "
+        "and its rate as the sample_rate argument."
+    )
+    assert "audio holds (waveform, sample_rate) pairs" in refusal(
+        lambda: features.clip_patches([pair, (PINK[:8_000], 8_000)])
+    )
+
+
 def test_a_list_of_numbers_is_one_clip_not_many_clips_of_one_sample():
     """``result.predict(list(waveform))``: was refused as 'audio[0] ... got shape ()'."""
     as_list, _ = features.clip_patches(PINK.tolist())

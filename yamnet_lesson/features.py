@@ -266,7 +266,18 @@ def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) ->
             f"{name} is a file name, not samples; read the file first: "
             f"waveform, sample_rate = yl.audio.read_audio({os.fsdecode(audio)!r})."
         )
-    if isinstance(audio, (list, tuple)) and audio and all(np.ndim(x) == 0 for x in audio):
+    if _is_read_audio_pair(audio):
+        raise LessonError(
+            f"{name} is a (waveform, sample_rate) pair, as read_audio returns it; pass the "
+            "waveform, and its rate as the sample_rate argument."
+        )
+    if isinstance(audio, (list, tuple)) and any(_is_read_audio_pair(clip) for clip in audio):
+        raise LessonError(
+            f"{name} holds (waveform, sample_rate) pairs, as read_audio returns them; pass "
+            "the waveforms at one rate (features.resample converts one), and that rate as the "
+            "sample_rate argument."
+        )
+    if isinstance(audio, (list, tuple)) and audio and all(np.isscalar(x) for x in audio):
         audio = np.asarray(audio)  # one waveform, written out as a list of numbers
     if (isinstance(audio, np.ndarray) and audio.dtype != object) or not isinstance(audio, Iterable):
         array = check_audio(audio, name, sample_rate=sample_rate)
@@ -278,6 +289,16 @@ def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) ->
     if not clips:
         raise LessonError(f"{name} holds no clips.")
     return clips
+
+
+def _is_read_audio_pair(value: Any) -> bool:
+    """``(waveform, sample_rate)`` as :func:`yamnet_lesson.audio.read_audio` returns it."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[1], (int, np.integer))
+        and np.ndim(value[0]) == 1
+    )
 
 
 def clip_patches(audio: Any, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, np.ndarray]:
