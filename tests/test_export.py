@@ -218,6 +218,18 @@ def test_a_student_built_network_exports_too(tmp_path):
     )
 
 
+def test_integer_class_names_come_back_as_text_and_the_student_is_told(tmp_path):
+    """Comparing the file's '0' with a label 0 would silently count nothing right."""
+    patches = keras.Input((features.PATCH_FRAMES, features.N_MELS))
+    probabilities = keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(patches))
+    model = keras.Model(patches, probabilities)
+    with pytest.warns(UserWarning, match=r"predicts '0', not 0: compare its answers with the"):
+        paths = export_classifier(model, [0, 1, 2], tmp_path)
+    classifier = load_exported(paths["tflite"])
+    assert classifier.class_names == ["0", "1", "2"]
+    assert classifier.predict(signals.white_noise(features.PATCH_SAMPLES, 2, seed=0))[0] in "012"
+
+
 def test_the_official_file_loads_with_its_own_label_list():
     official = load_exported(assets.find_file(assets.YAMNET_TFLITE))
     assert len(official.class_names) == 521 and official.class_names[0] == "Speech"

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import features
-from .validation import LessonError, check_waveform, peak_checked
+from .validation import LessonError, check_waveform, peak_checked, warn_at_caller
 
 __all__ = [
     "ExportedClassifier",
@@ -191,6 +191,12 @@ def export_classifier(
       for ``keras.models.load_model``.
     """
     names = _check_model(model, class_names)
+    if any(not isinstance(name, str) for name in class_names):  # e.g. integer labels
+        warn_at_caller(
+            f"the class names {', '.join(names)} are stored as text, so the exported file "
+            f"predicts {names[0]!r}, not {class_names[0]!r}: compare its answers with the "
+            "labels as text (np.asarray(labels).astype(str))."
+        )
     folder = prepare_folder(folder)
     if not name or Path(name).name != name:
         raise LessonError(f"name must be a plain file name without folders, got {name!r}.")
