@@ -3,12 +3,13 @@
 >>> trainer = InteractiveTrainer(audio, labels)   # doctest: +SKIP
 >>> trainer                                      # doctest: +SKIP
 
-Pressing Train splits the data (first K per colour), fine-tunes YAMNet and
-draws the accuracy of every iteration, and validation accuracy where it is
-measured: as the reference does (iteration 1, every 50, the last) or after
-every iteration.  Each run's validation curve stays on the chart, so students
-can compare runs; the confusion matrix of the last run is shown beneath.  The
-button is disabled while a run is in progress.
+Pressing Train splits the data (first K per colour), trains the network in
+the chosen mode and draws the accuracy of every iteration, and validation
+accuracy where it is measured: as the reference does (iteration 1, every 50,
+the last) or after every iteration.  The validation curves of the last seven
+runs stay on the chart, so students can compare runs; the confusion matrix of
+the last run is shown beneath.  The button is disabled while a run is in
+progress.
 """
 
 from __future__ import annotations
