@@ -154,6 +154,7 @@ class _Twin:
         )
         self._body: Any = None
         self._steps: dict[str, tuple[Any, Any]] = {}
+        self.l2 = tf.Variable(0.0, trainable=False)  # mode "head"'s penalty, set per run
 
     # weights in and out ------------------------------------------------------
 
@@ -205,8 +206,9 @@ class _Twin:
             optimizer.build(model.trainable_variables)
             inputs = tf.TensorSpec(model.input.shape, tf.float32)
             targets = tf.TensorSpec([None], tf.int32)
+            l2 = self.l2 if mode == "head" else None
             traced = tf.function(
-                lambda x, y: training_step(model, optimizer, x, y),
+                lambda x, y: training_step(model, optimizer, x, y, l2),
                 input_signature=[inputs, targets],
             )
             self._steps[mode] = (traced, optimizer)
@@ -237,12 +239,18 @@ def predict_patches(network: Any, patches: np.ndarray) -> np.ndarray:
 class TracedTraining:
     """One run of :func:`yamnet_lesson.fine_tune`, on the traced twin of ``network``.
 
-    ``training_step(model, optimizer, patches, targets)`` is the step written
-    out in :mod:`yamnet_lesson.training`; it is traced here.
+    ``training_step(model, optimizer, patches, targets, l2)`` is the step
+    written out in :mod:`yamnet_lesson.training`; it is traced here.  ``l2``:
+    the weight of the penalty on the new layer's weights in mode "head".
     """
 
     def __init__(
-        self, network: Any, mode: str, learning_rate: float, training_step: Callable[..., Any]
+        self,
+        network: Any,
+        mode: str,
+        learning_rate: float,
+        training_step: Callable[..., Any],
+        l2: float | None = None,
     ) -> None:
         self.network, self.mode = network, mode
         self.twin = _twin(network, fold=False)  # the network as it is (see _fold_pairs)
@@ -251,6 +259,7 @@ class TracedTraining:
         for variable in optimizer.variables:  # a fresh Adam: no momentum from the last run
             variable.assign(np.zeros(variable.shape, variable.dtype))
         optimizer.learning_rate = learning_rate
+        self.twin.l2.assign(0.0 if l2 is None else l2)  # used by mode "head" only
 
     def inputs(self, patches: np.ndarray) -> np.ndarray:
         """What the training step takes: patches, or in mode "head" their embeddings (once)."""
@@ -294,6 +303,13 @@ class TracedTraining:
         for total, variable in zip(totals, statistics, strict=True):
             variable.assign((total / len(chunks)).astype(np.float32))
 
-    def finish(self) -> None:
-        """Copy the trained weights into the network that was given to fine_tune."""
+    def finish(self, patches: np.ndarray, batch_size: int) -> None:
+        """Copy the trained weights into the network that was given to fine_tune.
+
+        From scratch, batch norm first gets the training data's statistics (see
+        :meth:`measure_statistics`), whether or not the last iteration was
+        validated: the network predicts the same with or without validation.
+        """
+        if self.mode == "scratch":
+            self.measure_statistics(patches, batch_size)
         self.twin.save(self.network)
