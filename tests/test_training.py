@@ -336,6 +336,33 @@ def test_command_line_check_in_a_fresh_process():
     assert "Google's official YAMNet" in result.stdout
     assert "OK: 'Pink noise' is among the top 3." in result.stdout
     assert "tensorflow 2.21" in result.stdout
+    assert "OK: the spoken digits (notebook 5) are in" in result.stdout
+
+
+def test_command_line_check_says_what_to_do_when_the_digits_cannot_be_had(
+    tmp_path, monkeypatch, capsys
+):
+    """A classroom without internet where only the model folder was set."""
+    from yamnet_lesson import assets, audio
+
+    monkeypatch.setenv(assets.FSDD_DIR_ENV, str(tmp_path / "nowhere"))
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)  # no ../shared there
+    offline = assets.RemoteFile(
+        assets.FSDD_ARCHIVE.name,
+        "http://127.0.0.1:9/" + assets.FSDD_ARCHIVE.name,
+        None,
+        assets.FSDD_ARCHIVE.description,
+    )
+    monkeypatch.setattr(assets, "FSDD_ARCHIVE", offline)
+    with pytest.raises(SystemExit) as stop, pytest.warns(UserWarning, match="nowhere"):
+        main(["check"])
+    assert stop.value.code == 1
+    out = capsys.readouterr().out
+    assert "OK: 'Pink noise' is among the top 3." in out  # the model itself is fine
+    assert "PROBLEM: notebook 5 needs the spoken digits." in out
+    assert "python -m yamnet_lesson download --to DIR" in out
+    assert "export YAMNET_LESSON_FSDD_DIR=DIR/fsdd" in out
 
 
 @pytest.mark.parametrize(

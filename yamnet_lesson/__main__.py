@@ -1,7 +1,8 @@
 """Command line: ``python -m yamnet_lesson {check,reference,download}``.
 
 * ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
-  and what it hears in one second of pink noise;
+  what it hears in one second of pink noise, and where notebook 5's spoken
+  digits are (fetched now if they can be, as the notebook would);
 * ``reference`` -- the whole reference workflow without a notebook;
 * ``download``  -- fetch everything the lesson needs into a folder, for a
   classroom without internet.
@@ -37,8 +38,26 @@ def _check(args: argparse.Namespace) -> None:
     top3 = [name for name, _ in model.top_classes(scores, k=3)]
     ok = "Pink noise" in top3
     print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
-    if not ok:
+    if not (_check_digits() and ok):
         raise SystemExit(1)
+
+
+def _check_digits() -> bool:
+    """Say where notebook 5's spoken digits are, or what to do before class; True if found."""
+    from .audio import fsdd_dir
+
+    try:
+        folder = fsdd_dir()  # found, or downloaded now as notebook 5 would
+    except LessonError as error:
+        print(f"PROBLEM: notebook 5 needs the spoken digits. {error}")
+        print(
+            "  For a classroom without internet: run 'python -m yamnet_lesson download --to DIR' "
+            "where there is internet, then 'export YAMNET_LESSON_FSDD_DIR=DIR/fsdd' "
+            "before starting Jupyter."
+        )
+        return False
+    print(f"OK: the spoken digits (notebook 5) are in {folder}")
+    return True
 
 
 def _reference(args: argparse.Namespace) -> None:
@@ -74,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("check", help="versions, where YAMNet is, and a pink-noise test")
+    commands.add_parser(
+        "check", help="versions, where YAMNet and the spoken digits are, and a pink-noise test"
+    )
     reference = commands.add_parser("reference", help="run the reference workflow")
     reference.add_argument("--k", type=int, default=5, help="training examples per class")
     reference.add_argument("--epochs", type=int, default=30)
