@@ -167,3 +167,18 @@ def test_cached_patches_are_the_features(data):
     np.testing.assert_array_equal(index, expected_index)
     assert _fast.cached_patches(train_audio.copy(), 16_000)[0] is patches  # by content
     assert _fast.cached_patches(train_audio, 8_000)[0] is not patches  # the rate counts
+
+
+def test_head_embeddings_are_remembered_until_the_body_changes(data):
+    train_audio, train_labels, *_ = data
+    network = build_yamnet(3)
+    fine_tune(train_audio, train_labels, network=network, mode="head", epochs=1)
+    first = _fast.TracedTraining(network, "head", 1e-3, lambda *a: None, 0.0)
+    patches, _ = _fast.cached_patches(train_audio, 16_000)
+    embeddings = first.inputs(patches)
+    assert first.inputs(patches.copy()) is embeddings  # by content: not computed again
+    body = first.twin.body_and_head()[0]
+    np.testing.assert_array_equal(embeddings, body(patches))
+    fine_tune(train_audio, train_labels, network=network, epochs=1)  # the body learns
+    changed = _fast.TracedTraining(network, "head", 1e-3, lambda *a: None, 0.0).inputs(patches)
+    assert changed is not embeddings and not np.array_equal(changed, embeddings)

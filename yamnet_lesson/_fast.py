@@ -21,7 +21,9 @@ live on a laptop or a Binder session:
 * **One batched pass** for validation and prediction, in batches of 96 patches
   (YAMNet's activations for 96 patches take about 100 MB).
 * **Embeddings once** in ``mode="head"``: the frozen body gives the same
-  embeddings at every epoch, so only the new layer runs in the loop.
+  embeddings at every epoch, so only the new layer runs in the loop; and the
+  same patches through the same body weights give the same embeddings, so
+  they are remembered across runs too (another seed, another number of epochs).
 
 ``tests/test_fast.py`` trains the same network on the same data with the same
 seed and settings with plain Keras ``model.fit`` and gets the same accuracy and
@@ -47,21 +49,31 @@ __all__ = ["TracedTraining", "cached_patches", "predict_patches"]
 # --------------------------------------------------------------------------- patches
 
 _PATCHES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_EMBEDDINGS: dict[str, np.ndarray] = {}
+
+
+def _remembered(store: dict[str, Any], parts: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it gave before for the same ``parts`` (arrays); the last 8 kept."""
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    key = digest.hexdigest()
+    if key not in store:
+        if len(store) >= 8:
+            store.pop(next(iter(store)))
+        store[key] = compute()
+    return store[key]
 
 
 def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
     clips = features.as_clips(audio, fs=sample_rate)  # checked before any feature work
-    digest = hashlib.sha1(str(sample_rate).encode())
-    for clip in clips:
-        digest.update(clip.tobytes())
-        digest.update(b"|")
-    key = digest.hexdigest()
-    if key not in _PATCHES:
-        if len(_PATCHES) >= 8:
-            _PATCHES.pop(next(iter(_PATCHES)))
-        _PATCHES[key] = features.clip_patches(clips, sample_rate)
-    return _PATCHES[key]
+    return _remembered(
+        _PATCHES,
+        [np.array(sample_rate), *clips],
+        lambda: features.clip_patches(clips, sample_rate),
+    )
 
 
 # --------------------------------------------------------------------------- folding
@@ -153,6 +165,7 @@ class _Twin:
             lambda x: self.network(x, training=True), input_signature=[patch]
         )
         self._body: Any = None
+        self.body_weights: list[Any] = []  # mode "head": the frozen body's, to key embeddings
         self._steps: dict[str, tuple[Any, Any]] = {}
         self.l2 = tf.Variable(0.0, trainable=False)  # mode "head"'s penalty, set per run
 
@@ -195,6 +208,7 @@ class _Twin:
             body = keras.Model(self.network.input, embedding)
             spec = tf.TensorSpec(self.network.input.shape, tf.float32)
             self._body = tf.function(lambda x: body(x, training=False), input_signature=[spec])
+            self.body_weights = body.weights
             self._head = keras.Model(embedding, self.network.output)
         return self._body, self._head
 
@@ -262,11 +276,20 @@ class TracedTraining:
         self.twin.l2.assign(0.0 if l2 is None else l2)  # used by mode "head" only
 
     def inputs(self, patches: np.ndarray) -> np.ndarray:
-        """What the training step takes: patches, or in mode "head" their embeddings (once)."""
+        """What the training step takes: patches, or in mode "head" their embeddings.
+
+        Embeddings are remembered by the patches and the body's weights (see
+        :func:`_remembered`): a second run on the same clips does not compute
+        them again, unless the body has changed (fine-tuned in between).
+        """
         if self.mode != "head":
             return patches
         body, _ = self.twin.body_and_head()
-        return np.concatenate(in_batches(body, patches))
+        return _remembered(
+            _EMBEDDINGS,
+            [patches, *(w.numpy() for w in self.twin.body_weights)],
+            lambda: np.concatenate(in_batches(body, patches)),
+        )
 
     def train(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """One traced training step: the mini-batch's loss and probabilities (before the step)."""
