@@ -3,8 +3,8 @@
     python tools/store_checked_outputs.py notebooks/04_transfer_learning.ipynb [...]
 
 Each notebook is executed in a fresh kernel (from its own folder, as nbval
-does).  Cells tagged ``nbval-check-output`` keep their printed output: it is
-what nbval compares on every test run.  Every other cell is stored without
+does).  Cells tagged ``nbval-check-output`` keep their printed output (and
+execution count): it is what nbval compares on every test run.  Every other cell is stored without
 outputs or execution counts, so the repository holds no pictures, times or
 paths from this machine (``tests/test_notebooks_clean.py`` checks it).
 """
@@ -30,9 +30,7 @@ def store(path: Path) -> None:
             continue
         if CHECKED in cell.metadata.get("tags", []):
             cell.outputs = [o for o in cell.outputs if o.output_type == "stream"]
-            for output in cell.outputs:
-                output.pop("execution_count", None)
-            cell.execution_count = None
+            # the execution count stays: nbval skips a stored output without one
         else:
             cell.outputs, cell.execution_count = [], None
         cell.metadata.pop("execution", None)
