@@ -9,8 +9,8 @@ three noise colours we keep everything up to the embedding, put a fresh
   (what the reference workflow does);
 * ``mode="head"``     -- YAMNet stays frozen; only the layers after the embedding learn.
   A new dense layer and a softmax on a frozen embedding *are* a (multinomial)
-  logistic regression, so by default it is trained like one: to convergence,
-  with scikit-learn's default penalty on large weights (see :func:`fine_tune`);
+  logistic regression, so it is trained like one: with scikit-learn's default
+  penalty on large weights and, by default, to convergence (see :func:`fine_tune`);
 * ``mode="scratch"``  -- the same network and training, but starting from random
   weights: the control experiment that shows what pretraining buys.
 
