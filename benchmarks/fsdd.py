@@ -1,10 +1,26 @@
-"""Real recordings: train on one speaker of the Free Spoken Digit Dataset, test on the other.
+"""Real recordings: spoken digits, per mode and seed, next to the plain tools.
 
-    python benchmarks/fsdd.py [--epochs 30]
+    python benchmarks/fsdd.py [--seeds 0 1 2] [--epochs 30] [--splits jackson->nicolas ...]
+                              [--cache notebooks/results/digits.json]
 
-For each mode (finetune, head, scratch) prints accuracy on the other speaker
-and training time, as one JSON document.  Needs shared/datasets/fsdd-dev (or
-YAMNET_LESSON_FSDD_DIR).
+For each split of the Free Spoken Digit Dataset (``jackson->nicolas``: train on
+jackson, test on nicolas; ``nicolas->jackson``; ``mixed``: half of each
+speaker's clips train, the other half test) and each seed, trains
+
+* ``finetune``, ``head``, ``scratch``: :func:`yamnet_lesson.fine_tune` in that
+  mode (``head`` with its defaults: the new layer trained to convergence);
+* ``keras_fit``: the plain tool for ``finetune``: the same network built by
+  ``build_yamnet`` (seeded), ``compile(Adam(1e-3), sparse cross-entropy)``,
+  ``fit(batch_size=128, epochs=...)``;
+* ``logistic_regression``: the plain tool for ``head``: scikit-learn's
+  ``LogisticRegression()`` on YAMNet's embeddings (no seed: one value),
+
+all in this run, on the same split, and prints one JSON document: per split
+and method the test accuracy (%) per seed, its mean, standard deviation, min
+and max, and the training seconds.  Results are saved in ``--cache`` as they
+come (``experiments.digits_accuracy``), so an interrupted run resumes, and
+notebook 5 reads the figures it quotes from the same file.  Needs the spoken
+digits (``YAMNET_LESSON_FSDD_DIR``, ``shared/datasets/fsdd-dev``, or a download).
 """
 
 from __future__ import annotations
@@ -12,53 +28,53 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
+import statistics
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def summary(values: list[float]) -> dict:
+    percent = [round(100 * v, 1) for v in values]
+    return {
+        "per_seed": percent,
+        "mean": round(statistics.fmean(percent), 1),
+        "std": round(statistics.stdev(percent), 1) if len(percent) > 1 else 0.0,
+        "min": min(percent),
+        "max": max(percent),
+    }
 
 
 def main() -> None:
+    from yamnet_lesson.experiments import DIGIT_METHODS, DIGIT_SPLITS, digits_accuracy
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--train", default="jackson")
-    parser.add_argument("--test", default="nicolas")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=30, help="finetune, scratch, keras_fit")
+    parser.add_argument("--splits", nargs="+", default=list(DIGIT_SPLITS), choices=DIGIT_SPLITS)
+    parser.add_argument("--methods", nargs="+", default=list(DIGIT_METHODS), choices=DIGIT_METHODS)
+    parser.add_argument("--cache", default=str(REPO / "notebooks" / "results" / "digits.json"))
     args = parser.parse_args()
 
-    from yamnet_lesson import fine_tune
-    from yamnet_lesson.audio import load_fsdd
-    from yamnet_lesson.training import clip_patches
-
-    train, train_digits, rate = load_fsdd(args.train)
-    test, test_digits, _ = load_fsdd(args.test)
-    start = time.perf_counter()
-    clip_patches(train, rate)
-    clip_patches(test, rate)
+    results = digits_accuracy(
+        args.splits, args.methods, args.seeds, epochs=args.epochs, cache=args.cache, verbose=True
+    )
     report = {
-        "train_speaker": args.train,
-        "test_speaker": args.test,
-        "n_train": len(train),
-        "n_test": len(test),
+        "seeds": args.seeds,
         "epochs": args.epochs,
-        "feature_seconds": round(time.perf_counter() - start, 2),
-        "modes": {},
+        "note": "test accuracy in %; logistic_regression has no seed (one value)",
+        "splits": {
+            split: {
+                method: {
+                    **summary(got["accuracy"]),
+                    "train_seconds": got["train_seconds"],
+                }
+                for method, got in by_method.items()
+            }
+            for split, by_method in results.items()
+        },
     }
-    for mode in ("finetune", "head", "scratch"):
-        start = time.perf_counter()
-        result = fine_tune(
-            train,
-            train_digits,
-            test,
-            test_digits,
-            mode=mode,
-            epochs=args.epochs,
-            sample_rate=rate,
-            seed=0,
-        )
-        report["modes"][mode] = {
-            "test_accuracy": round(result.validation_accuracy, 4),
-            "train_seconds": round(result.train_seconds, 1),
-            "total_seconds": round(time.perf_counter() - start, 1),
-        }
     print(json.dumps(report, indent=1))
 
 

@@ -10,22 +10,33 @@ def test_check_says_where_the_spoken_digits_are(shared_dir, monkeypatch, capsys)
     monkeypatch.setenv(audio.FSDD_ENV, str(shared_dir / "datasets" / "fsdd-dev"))
     main(["check"])
     out = capsys.readouterr().out
-    assert f"Spoken digits (notebooks 3 and 5): {shared_dir / 'datasets' / 'fsdd-dev'}" in out
+    assert (
+        f"OK: the spoken digits (notebooks 3 and 5) are in {shared_dir / 'datasets' / 'fsdd-dev'}"
+        in out
+    )
     assert "OK: 'Pink noise' is among the top 3." in out
 
 
-def test_check_says_when_the_spoken_digits_would_be_downloaded_in_class(
-    tmp_path, monkeypatch, capsys
-):
-    """An offline classroom learns it before class, not when notebook 5 stops."""
-    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)
+def test_check_says_what_to_do_when_the_digits_cannot_be_had(tmp_path, monkeypatch, capsys):
+    """An offline classroom where only the model folder was set learns it before class."""
+    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)  # no ../shared there
     monkeypatch.setenv(audio.FSDD_ENV, str(tmp_path / "nowhere"))
-    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path))
-    main(["check"])  # YAMNet is still found (YAMNET_LESSON_MODEL_DIR): no failure
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    offline = assets.RemoteFile(  # the dataset's address, on a closed port of this machine
+        assets.FSDD_ARCHIVE.name,
+        "http://127.0.0.1:9/" + assets.FSDD_ARCHIVE.name,
+        None,
+        assets.FSDD_ARCHIVE.description,
+    )
+    monkeypatch.setattr(assets, "FSDD_ARCHIVE", offline)
+    with pytest.raises(SystemExit) as stop:
+        main(["check"])
+    assert stop.value.code == 1
     out, err = capsys.readouterr()
-    assert "NOTE: notebooks 3 and 5 will download the spoken digits in class." in out
-    assert f"{audio.FSDD_ENV} is set to {tmp_path / 'nowhere'}, which does not exist" in out
-    assert "OK: 'Pink noise' is among the top 3." in out
+    assert "OK: 'Pink noise' is among the top 3." in out  # the model itself is fine
+    assert "PROBLEM: notebooks 3 and 5 need the spoken digits." in out
+    assert "python -m yamnet_lesson download --to DIR" in out
+    assert "export YAMNET_LESSON_FSDD_DIR=DIR/fsdd" in out
     # the setting's warning as one line, not "<frozen runpy>:88: UserWarning: ..."
     assert err.startswith(f"warning: {audio.FSDD_ENV} is set to") and "UserWarning" not in err
 

@@ -99,7 +99,10 @@ def test_accuracy_vs_k_names_the_modes_in_words():
         "train from scratch",
         "other",  # an unknown mode keeps its own name
         "chance (3 classes)",
+        "range of 2 seeds",  # the shaded bands: lowest to highest seed
     ]
+    band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
+    assert (band.min(), band.max()) == (90.0, 100.0)  # finetune: 90 to 100 at K = 1
     assert [line.get_ydata().tolist() for line in fig.axes[0].lines[:1]] == [[95.0, 100.0]]
     styles = [(line.get_color(), line.get_marker()) for line in fig.axes[0].lines[:4]]
     assert styles == [tuple(plots.run_style(i).values()) for i in range(4)]

@@ -1,7 +1,8 @@
 """Command line: ``python -m yamnet_lesson {check,reference,download}``.
 
-* ``check``     -- a teacher's pre-class check: versions, where YAMNet and the
-  spoken digits were found, and what YAMNet hears in one second of pink noise;
+* ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
+  what it hears in one second of pink noise, and where the spoken digits of
+  notebooks 3 and 5 are (fetched now if they can be, as the notebooks would);
 * ``reference`` -- the whole reference workflow without a notebook
   (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
@@ -26,7 +27,6 @@ def _check(args: argparse.Namespace) -> None:
     import platform
 
     from . import versions
-    from .audio import fsdd_dir
     from .signals import pink_noise
     from .yamnet import load_yamnet
 
@@ -35,10 +35,6 @@ def _check(args: argparse.Namespace) -> None:
         print(line)
     model = load_yamnet()
     print(f"YAMNet: {model.source}")
-    try:  # notebook 3's speech and notebook 5's digits; without them they are downloaded
-        print(f"Spoken digits (notebooks 3 and 5): {fsdd_dir(download=False)}")
-    except LessonError as error:
-        print(f"NOTE: notebooks 3 and 5 will download the spoken digits in class. {error}")
     scores, _, _ = model(pink_noise(16_000, seed=0)[:, 0])
     print("One second of pink noise, YAMNet's top classes:")
     for name, score in model.top_classes(scores, top=5):
@@ -46,8 +42,26 @@ def _check(args: argparse.Namespace) -> None:
     top3 = [name for name, _ in model.top_classes(scores, top=3)]
     ok = "Pink noise" in top3
     print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
-    if not ok:
+    if not (_check_digits() and ok):
         raise SystemExit(1)
+
+
+def _check_digits() -> bool:
+    """Say where the spoken digits (notebooks 3 and 5) are, or what to do before class."""
+    from .audio import fsdd_dir
+
+    try:
+        folder = fsdd_dir()  # found, or downloaded now as notebook 5 would
+    except LessonError as error:
+        print(f"PROBLEM: notebooks 3 and 5 need the spoken digits. {error}")
+        print(
+            "  For a classroom without internet: run 'python -m yamnet_lesson download --to DIR' "
+            "where there is internet, then 'export YAMNET_LESSON_FSDD_DIR=DIR/fsdd' "
+            "before starting Jupyter."
+        )
+        return False
+    print(f"OK: the spoken digits (notebooks 3 and 5) are in {folder}")
+    return True
 
 
 def _reference(args: argparse.Namespace) -> None:

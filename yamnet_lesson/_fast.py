@@ -21,7 +21,9 @@ live on a laptop or a Binder session:
 * **One batched pass** for validation and prediction, in batches of 96 patches
   (YAMNet's activations for 96 patches take about 100 MB).
 * **Embeddings once** in ``mode="head"``: the frozen body gives the same
-  embeddings at every epoch, so only the new layer runs in the loop.
+  embeddings at every epoch, so only the new layer runs in the loop; and the
+  same patches through the same body weights give the same embeddings, so
+  they are remembered across runs too (another seed, another number of epochs).
 
 ``tests/test_fast.py`` trains the same network on the same data with the same
 seed and settings with plain Keras ``model.fit`` and gets the same accuracy and
@@ -39,7 +41,7 @@ import numpy as np
 
 from . import features
 from ._tensorflow import keras, tf
-from .validation import LessonError
+from .validation import LessonError, peak_checked
 from .yamnet import in_batches
 
 __all__ = ["TracedTraining", "cached_patches", "predict_patches"]
@@ -47,21 +49,32 @@ __all__ = ["TracedTraining", "cached_patches", "predict_patches"]
 # --------------------------------------------------------------------------- patches
 
 _PATCHES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_EMBEDDINGS: dict[str, np.ndarray] = {}
+
+
+def _remembered(store: dict[str, Any], parts: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or what it gave before for the same ``parts`` (arrays); the last 8 kept."""
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(np.ascontiguousarray(part).tobytes())
+        digest.update(b"|")
+    key = digest.hexdigest()
+    if key not in store:
+        if len(store) >= 8:
+            store.pop(next(iter(store)))
+        store[key] = compute()
+    return store[key]
 
 
 def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
     clips = features.as_clips(audio, sample_rate=sample_rate)  # checked before any feature work
-    digest = hashlib.sha1(str(sample_rate).encode())
-    for clip in clips:
-        digest.update(clip.tobytes())
-        digest.update(b"|")
-    key = digest.hexdigest()
-    if key not in _PATCHES:
-        if len(_PATCHES) >= 8:
-            _PATCHES.pop(next(iter(_PATCHES)))
-        _PATCHES[key] = features.clip_patches(clips, sample_rate)
-    return _PATCHES[key]
+    with peak_checked():  # as_clips has checked them: one warning per clip at most
+        return _remembered(
+            _PATCHES,
+            [np.array(sample_rate), *clips],
+            lambda: features.clip_patches(clips, sample_rate),
+        )
 
 
 # --------------------------------------------------------------------------- folding
@@ -145,7 +158,7 @@ class _Twin:
                     layer.momentum = 0.0
         else:
             self.network = _folded_copy(network, pairs)
-        patch = tf.TensorSpec([None, *network.input.shape[1:]], tf.float32)
+        patch = tf.TensorSpec([None, *network.inputs[0].shape[1:]], tf.float32)
         # autograph=False: no Python control flow to convert, so tracing is quicker
         self.forward = tf.function(
             lambda x: self.network(x, training=False), input_signature=[patch], autograph=False
@@ -154,7 +167,9 @@ class _Twin:
             lambda x: self.network(x, training=True), input_signature=[patch], autograph=False
         )
         self._body: Any = None
+        self.body_weights: list[Any] = []  # mode "head": the frozen body's, to key embeddings
         self._steps: dict[str, tuple[Any, Any]] = {}
+        self.l2 = tf.Variable(0.0, trainable=False)  # mode "head"'s penalty, set per run
 
     # weights in and out ------------------------------------------------------
 
@@ -192,11 +207,12 @@ class _Twin:
                     "mode='head' trains the layers after YAMNet's 'embedding' layer, and "
                     "this network has no layer of that name; build it from build_yamnet()."
                 ) from None
-            body = keras.Model(self.network.input, embedding)
-            spec = tf.TensorSpec(self.network.input.shape, tf.float32)
+            body = keras.Model(self.network.inputs, embedding)
+            spec = tf.TensorSpec(self.network.inputs[0].shape, tf.float32)
             self._body = tf.function(
                 lambda x: body(x, training=False), input_signature=[spec], autograph=False
             )
+            self.body_weights = body.weights
             self._head = keras.Model(embedding, self.network.output)
         return self._body, self._head
 
@@ -208,8 +224,9 @@ class _Twin:
             optimizer.build(model.trainable_variables)
             inputs = tf.TensorSpec(model.input.shape, tf.float32)
             targets = tf.TensorSpec([None], tf.int32)
+            l2 = self.l2 if mode == "head" else None
             traced = tf.function(
-                lambda x, y: training_step(model, optimizer, x, y),
+                lambda x, y: training_step(model, optimizer, x, y, l2),
                 input_signature=[inputs, targets],
                 autograph=False,
             )
@@ -241,12 +258,18 @@ def predict_patches(network: Any, patches: np.ndarray) -> np.ndarray:
 class TracedTraining:
     """One run of :func:`yamnet_lesson.fine_tune`, on the traced twin of ``network``.
 
-    ``training_step(model, optimizer, patches, targets)`` is the step written
-    out in :mod:`yamnet_lesson.training`; it is traced here.
+    ``training_step(model, optimizer, patches, targets, l2)`` is the step
+    written out in :mod:`yamnet_lesson.training`; it is traced here.  ``l2``:
+    the weight of the penalty on the new layer's weights in mode "head".
     """
 
     def __init__(
-        self, network: Any, mode: str, learning_rate: float, training_step: Callable[..., Any]
+        self,
+        network: Any,
+        mode: str,
+        learning_rate: float,
+        training_step: Callable[..., Any],
+        l2: float | None = None,
     ) -> None:
         self.network, self.mode = network, mode
         self.twin = _twin(network, fold=False)  # the network as it is (see _fold_pairs)
@@ -255,13 +278,23 @@ class TracedTraining:
         for variable in optimizer.variables:  # a fresh Adam: no momentum from the last run
             variable.assign(np.zeros(variable.shape, variable.dtype))
         optimizer.learning_rate = learning_rate
+        self.twin.l2.assign(0.0 if l2 is None else l2)  # used by mode "head" only
 
     def inputs(self, patches: np.ndarray) -> np.ndarray:
-        """What the training step takes: patches, or in mode "head" their embeddings (once)."""
+        """What the training step takes: patches, or in mode "head" their embeddings.
+
+        Embeddings are remembered by the patches and the body's weights (see
+        :func:`_remembered`): a second run on the same clips does not compute
+        them again, unless the body has changed (fine-tuned in between).
+        """
         if self.mode != "head":
             return patches
         body, _ = self.twin.body_and_head()
-        return np.concatenate(in_batches(body, patches))
+        return _remembered(
+            _EMBEDDINGS,
+            [patches, *(w.numpy() for w in self.twin.body_weights)],
+            lambda: np.concatenate(in_batches(body, patches)),
+        )
 
     def train(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """One traced training step: the mini-batch's loss and probabilities (before the step)."""
@@ -298,6 +331,13 @@ class TracedTraining:
         for total, variable in zip(totals, statistics, strict=True):
             variable.assign((total / len(chunks)).astype(np.float32))
 
-    def finish(self) -> None:
-        """Copy the trained weights into the network that was given to fine_tune."""
+    def finish(self, patches: np.ndarray, batch_size: int) -> None:
+        """Copy the trained weights into the network that was given to fine_tune.
+
+        From scratch, batch norm first gets the training data's statistics (see
+        :meth:`measure_statistics`), whether or not the last iteration was
+        validated: the network predicts the same with or without validation.
+        """
+        if self.mode == "scratch":
+            self.measure_statistics(patches, batch_size)
         self.twin.save(self.network)

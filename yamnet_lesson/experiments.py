@@ -3,7 +3,12 @@
 * :func:`split_reference` -- the reference's split: the first K of each class train;
 * :func:`run_reference`   -- the whole reference workflow, start to finish;
 * :func:`accuracy_vs_k`   -- validation accuracy against K, per mode and seed
-  (notebook 5), with a cache so a class need not wait for it.
+  (notebook 5), with a cache so a class need not wait for it;
+* :func:`digit_split`     -- the spoken digits: train on one speaker, test on the
+  other, or on half of each;
+* :func:`digits_accuracy` -- test accuracy on those splits per mode and seed,
+  next to the plain tools: Keras ``model.fit`` of the same network and
+  scikit-learn's ``LogisticRegression`` on YAMNet's embeddings.
 """
 
 from __future__ import annotations
@@ -16,10 +21,19 @@ from typing import Any
 
 import numpy as np
 
+from .choices import MODES
+from .features import SAMPLE_RATE
 from .training import fine_tune
-from .validation import LessonError, check_audio, check_examples_per_class
+from .validation import LessonError, check_audio, check_examples_per_class, check_int, check_seed
 
-__all__ = ["accuracy_vs_k", "run_reference", "split_reference"]
+__all__ = [
+    "DIGIT_SPLITS",
+    "accuracy_vs_k",
+    "digit_split",
+    "digits_accuracy",
+    "run_reference",
+    "split_reference",
+]
 
 
 def split_reference(
@@ -84,6 +98,11 @@ def run_reference(
     from .progress import ProgressTable
     from .signals import noise_dataset
 
+    if mode not in MODES:  # the settings first: a mistake is reported before any work
+        raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
+    check_int(epochs, "epochs", 1)
+    check_int(validation_frequency, "validation_frequency", 1)
+    check_seed(seed)
     if export_to is not None:
         from .export import prepare_folder
 
@@ -93,8 +112,8 @@ def run_reference(
     train_audio, train_labels, val_audio, val_labels = split_reference(
         audio, labels, k, verbose=verbose
     )
-    _fast.cached_patches(train_audio, 16_000)  # features first: train_seconds is training alone
-    _fast.cached_patches(val_audio, 16_000)
+    _fast.cached_patches(train_audio, SAMPLE_RATE)  # features first: train_seconds is training
+    _fast.cached_patches(val_audio, SAMPLE_RATE)
     result = fine_tune(
         train_audio,
         train_labels,
@@ -169,3 +188,182 @@ def accuracy_vs_k(
         Path(cache).parent.mkdir(parents=True, exist_ok=True)
         Path(cache).write_text(json.dumps({"settings": settings, "results": results}, indent=1))
     return results
+
+
+# ---------------------------------------------------------------------------
+# Real sounds: the spoken digits
+# ---------------------------------------------------------------------------
+
+DIGIT_SPLITS = ("jackson->nicolas", "nicolas->jackson", "mixed")
+DIGIT_METHODS = ("finetune", "head", "scratch", "keras_fit", "logistic_regression")
+
+
+def digit_split(name: str = "jackson->nicolas") -> tuple[list, np.ndarray, list, np.ndarray, int]:
+    """Spoken digits (Free Spoken Digit Dataset) to train and to test on.
+
+    ``"jackson->nicolas"``: jackson's 500 clips train, nicolas's 500 test (a new
+    voice); ``"nicolas->jackson"`` the other way round; ``"mixed"``: every other
+    clip of each speaker trains (500), the rest test (500).
+
+    Returns
+    -------
+    train_clips, train_digits, test_clips, test_digits, sample_rate
+        Clips are 1-D waveforms (about 0.5 s at 8 kHz), digits the labels
+        ``"0"`` to ``"9"``, ``sample_rate`` in Hz.
+    """
+    from .audio import load_fsdd
+
+    if name not in DIGIT_SPLITS:
+        raise LessonError(f"name must be one of {DIGIT_SPLITS}, got {name!r}.")
+    first, second = name.split("->") if "->" in name else ("jackson", "nicolas")
+    clips, digits, sample_rate = load_fsdd(first)
+    other, other_digits, _ = load_fsdd(second)
+    if name != "mixed":
+        return clips, digits, other, other_digits, sample_rate
+    both, both_digits = clips + other, np.concatenate([digits, other_digits])
+    trains = np.concatenate([np.arange(len(clips)) % 2 == 0, np.arange(len(other)) % 2 == 0])
+    return (
+        [c for c, t in zip(both, trains, strict=True) if t],
+        both_digits[trains],
+        [c for c, t in zip(both, trains, strict=True) if not t],
+        both_digits[~trains],
+        sample_rate,
+    )
+
+
+def digits_accuracy(
+    splits: Sequence[str] = DIGIT_SPLITS,
+    methods: Sequence[str] = DIGIT_METHODS,
+    seeds: Sequence[int] = (0, 1, 2),
+    *,
+    epochs: int = 30,
+    cache: str | Path | None = None,
+    verbose: bool = False,
+) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Test accuracy on the spoken digits: ``{split: {method: {"accuracy": [...], ...}}}``.
+
+    Methods (each trains on the split's training clips, seeded, and is scored
+    per clip on its test clips):
+
+    * ``"finetune"``, ``"scratch"``: :func:`fine_tune` in that mode, ``epochs``
+      epochs of the reference's settings;
+    * ``"head"``: :func:`fine_tune` with ``mode="head"`` and its defaults (the
+      new layer trained to convergence);
+    * ``"keras_fit"``: the plain tool for ``"finetune"``: :func:`build_yamnet`
+      with a new layer (seeded), ``compile(Adam(1e-3), sparse cross-entropy)``
+      and ``fit(batch_size=128, epochs=epochs)``;
+    * ``"logistic_regression"``: the plain tool for ``"head"``: scikit-learn's
+      ``LogisticRegression()`` (its default ``C=1``) on YAMNet's embeddings of
+      the patches, each clip's probabilities the mean of its patches' (as
+      :func:`fine_tune`'s prediction does).  It has no seed: one value.
+
+    Each list holds one value per seed (one for ``"logistic_regression"``),
+    under ``"accuracy"`` (a fraction) and ``"train_seconds"``.  With ``cache``
+    (a JSON file) every result is saved as soon as it is computed, and read
+    back instead of recomputed when asked for again with the same settings.
+    """
+    unknown = sorted(set(splits) - set(DIGIT_SPLITS)) + sorted(set(methods) - set(DIGIT_METHODS))
+    if unknown:
+        raise LessonError(
+            f"unknown splits or methods {unknown}; choose from {DIGIT_SPLITS} and {DIGIT_METHODS}."
+        )
+    stored = json.loads(Path(cache).read_text()) if cache and Path(cache).is_file() else {}
+    results: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for split in splits:
+        data = None
+        results[split] = {}
+        for method in methods:
+            runs = [None] if method == "logistic_regression" else list(seeds)
+            results[split][method] = {"accuracy": [], "train_seconds": []}
+            for seed in runs:
+                length = "auto" if method in ("head", "logistic_regression") else epochs
+                key = f"{split} | {method} | seed {seed} | epochs {length}"
+                if key not in stored:
+                    data = data or digit_split(split)
+                    stored[key] = _digits_run(method, data, seed, epochs)
+                    if verbose:
+                        print(key, stored[key], flush=True)
+                    if cache is not None:
+                        Path(cache).parent.mkdir(parents=True, exist_ok=True)
+                        Path(cache).write_text(json.dumps(stored, indent=1, sort_keys=True))
+                for name in ("accuracy", "train_seconds"):
+                    results[split][method][name].append(stored[key][name])
+    return results
+
+
+def _digits_run(method: str, data: tuple, seed: int | None, epochs: int) -> dict[str, float]:
+    """One method, one seed: ``{"accuracy": fraction of test clips right, "train_seconds"}``."""
+    from . import _fast
+    from .training import _clip_average
+
+    train, train_digits, test, test_digits, sample_rate = data
+    if method in ("finetune", "head", "scratch"):
+        result = fine_tune(
+            train,
+            train_digits,
+            mode=method,
+            epochs=None if method == "head" else epochs,
+            seed=seed,
+            sample_rate=sample_rate,
+        )
+        accuracy = float(np.mean(result.predict(test, sample_rate) == test_digits))
+        return {"accuracy": accuracy, "train_seconds": round(result.train_seconds, 2)}
+    classes = list(dict.fromkeys(np.asarray(train_digits).tolist()))
+    x_train, train_clips = _fast.cached_patches(train, sample_rate)
+    x_test, test_clips = _fast.cached_patches(test, sample_rate)
+    y_train = np.array([classes.index(d) for d in train_digits])[train_clips]
+    if method == "keras_fit":
+        probabilities, seconds = _keras_fit(x_train, y_train, x_test, len(classes), seed, epochs)
+    else:
+        probabilities, seconds = _logistic_regression(x_train, y_train, x_test)
+    predicted = np.asarray(classes)[_clip_average(probabilities, test_clips).argmax(axis=1)]
+    accuracy = float(np.mean(predicted == test_digits))
+    return {"accuracy": accuracy, "train_seconds": round(seconds, 2)}
+
+
+def _keras_fit(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    num_classes: int,
+    seed: int,
+    epochs: int,
+) -> tuple[np.ndarray, float]:
+    """Plain Keras: YAMNet with a new seeded layer, compile and fit.
+
+    Returns the test patches' probabilities and the seconds that fit took.
+    """
+    from ._tensorflow import keras
+    from .yamnet import build_yamnet
+
+    keras.utils.set_random_seed(seed)
+    network = build_yamnet(num_classes)
+    network.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    start = time.perf_counter()
+    network.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=0)
+    seconds = time.perf_counter() - start
+    return network.predict(x_test, batch_size=96, verbose=0), seconds
+
+
+def _logistic_regression(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """scikit-learn's LogisticRegression (default C=1) on YAMNet's embeddings of the patches.
+
+    Returns the test patches' probabilities and the seconds that fit took
+    (the embeddings not counted, as :func:`fine_tune` does not count them).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from .yamnet import load_yamnet
+
+    yamnet = load_yamnet()
+    train_embeddings, test_embeddings = (yamnet.predict_patches(x)[1] for x in (x_train, x_test))
+    # one BLAS thread: on a busy machine, BLAS threads waiting for each other
+    # made this fit take 17 s instead of 0.3 s
+    with threadpool_limits(1):
+        start = time.perf_counter()
+        model = LogisticRegression(max_iter=10_000).fit(train_embeddings, y_train)
+        seconds = time.perf_counter() - start
+        return model.predict_proba(test_embeddings), seconds

@@ -293,14 +293,20 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     ``results`` is ``{mode: {k: [accuracy per seed, 0-1]}}``, as returned by
     :func:`yamnet_lesson.experiments.accuracy_vs_k`; the legend names each mode
     in words (:data:`MODE_LABELS`), any other key as it is.  Modes take the
-    run styles in order (:func:`run_style`): a colour and a marker each.
+    run styles in order (:func:`run_style`): a colour and a marker each.  With
+    several seeds a shaded band spans each mode's lowest to highest seed, and
+    the legend says so.
     """
     fig, ax = plt.subplots(figsize=(6.5, 4))
+    n_seeds = max(len(v) for by_k in results.values() for v in by_k.values())
     for index, (mode, by_k) in enumerate(results.items()):
         style = run_style(index)
         ks = sorted(by_k)
         means = [100 * np.mean(by_k[k]) for k in ks]
         ax.plot(ks, means, **style, label=MODE_LABELS.get(mode, mode))
+        if n_seeds > 1:
+            lowest, highest = ([100 * f(by_k[k]) for k in ks] for f in (np.min, np.max))
+            ax.fill_between(ks, lowest, highest, color=style["color"], alpha=0.15, lw=0)
         for k in ks:
             ax.scatter(
                 [k] * len(by_k[k]),
@@ -310,6 +316,8 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
                 **style,
             )
     ax.axhline(100 / 3, color="0.5", ls=":", label="chance (3 classes)")
+    if n_seeds > 1:  # one legend entry for every band
+        ax.fill_between([], [], color="0.5", alpha=0.3, lw=0, label=f"range of {n_seeds} seeds")
     ax.set(
         title="Validation accuracy against training examples per class",
         xlabel="K (training examples per class)",
