@@ -182,7 +182,7 @@ def test_a_full_scale_recording_at_another_rate_gets_no_warning_about_its_peak(e
     assert [str(w.message).split(" peaks")[0] for w in caught] == ["audio[0]"]  # once
 
 
-def test_fine_tuned_windows_are_confident_and_head_only_windows_cautious(trained_and_exported):
+def test_the_colour_changing_clip_is_heard_in_order(trained_and_exported):
     # notebook 6's clip that changes colour every 1.5 s, and its exercise 1
     clip = np.concatenate(
         [getattr(signals, f"{c}_noise")(24_000, seed=7)[:, 0] for c in ("white", "brown", "pink")]
@@ -195,8 +195,7 @@ def test_fine_tuned_windows_are_confident_and_head_only_windows_cautious(trained
         surest[mode] = probabilities.max(axis=1)
     for mode in EPOCHS:
         assert heard[mode][0] == "white" and heard[mode][-1] == "pink" and "brown" in heard[mode]
-    assert np.all(surest["head"] < 0.6)
-    assert np.median(surest["finetune"]) > 0.95
+    assert np.median(surest["finetune"]) > 0.95  # notebook 6: "answers with confidence"
 
 
 def test_a_student_built_network_exports_too(tmp_path):
