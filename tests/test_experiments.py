@@ -37,7 +37,10 @@ def test_the_notebook_asks_for_what_the_cache_holds():
     assert 'cache="results/digits.json"' in source
 
 
-@pytest.mark.parametrize(("k", "seed"), [(1, 0), (2, 2)])
+@pytest.mark.parametrize(
+    ("k", "seed"),
+    [(1, 0), pytest.param(2, 2, marks=pytest.mark.slow)],  # everyday: K = 1
+)
 def test_a_cached_fine_tune_point_is_recomputed_exactly(by_k, k, seed):
     live = run_reference(k, seed=seed, validation_frequency=30, verbose=False)  # as cached
     assert live["validation_accuracy"] == by_k["finetune"][k][seed]
@@ -52,6 +55,7 @@ def test_from_scratch_needs_examples_and_varies_with_the_seed(by_k):
     assert np.ptp(by_k["scratch"][1]) > 0.2  # and the seed matters a lot
 
 
+@pytest.mark.slow  # everyday: the same computation on the mixed split (test_training's head test)
 def test_cached_digit_figures_of_the_new_layer_and_its_anchor_are_recomputed(shared_dir):
     cache = RESULTS / "digits.json"
     stored = json.loads(cache.read_text())

@@ -84,6 +84,7 @@ def test_fine_tune_trains_exactly_like_keras_fit(data, mode):
     assert result.model is ours  # the network given is the network trained
 
 
+@pytest.mark.slow  # everyday: the same traced step against fit (fine-tune and head modes above)
 def test_from_scratch_trains_like_keras_fit_and_predicts_with_training_statistics(data):
     """Training is Keras's; only the statistics batch norm predicts with are measured on purpose.
 

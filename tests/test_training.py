@@ -246,6 +246,7 @@ def test_predict_takes_the_rate_of_the_audio_it_is_given(small):
     assert result.predict(at_32k, sample_rate=32_000).shape == (6,)
 
 
+@pytest.mark.slow  # everyday: scratch's statistics are the training data's (test above)
 def test_scratch_predicts_the_same_with_or_without_validation(small):
     """Batch norm gets the training data's statistics at the end either way."""
     train_audio, train_labels, val_audio, val_labels = small
