@@ -195,7 +195,6 @@ def test_the_colour_changing_clip_is_heard_in_order(trained_and_exported):
         surest[mode] = probabilities.max(axis=1)
     for mode in EPOCHS:
         assert heard[mode][0] == "white" and heard[mode][-1] == "pink" and "brown" in heard[mode]
-    assert np.median(surest["finetune"]) > 0.95  # notebook 6: "answers with confidence"
 
 
 def test_a_student_built_network_exports_too(tmp_path):
