@@ -13,6 +13,8 @@ Measures, in one process and one run (medians over ``--repeats``):
   validation schedule (iteration 1 and the last) and with validation every
   epoch; a press of Train in the interactive trainer, first and traced; the
   largest peak memory of those processes; the three modes in this process;
+* export: the exported TF Lite file's size and its LiteRT time per 0.975 s
+  window, next to Google's official YAMNet TF Lite file (benchmarks/export_bench.py);
 * floor: where the fine-tune's time goes (one training step, one validation
   pass over the 285 signals) and the least time 30 validation passes can take
   at this CPU's float32 matrix-multiply rate, from YAMNet's multiply-add count;
@@ -353,6 +355,13 @@ def notebook_runs(path: Path, repeats: int) -> dict:
     }
 
 
+def bench_export(repeats: int) -> dict:
+    """The exported classifier's size and LiteRT time per window, next to Google's file."""
+    from export_bench import bench_export as measure  # benchmarks/export_bench.py
+
+    return measure(repeats)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -371,6 +380,7 @@ def main() -> None:
         "load_yamnet": bench_load(),
         "training_k5_30_epochs": bench_training(args.repeats),
         "modes_in_process": bench_modes(args.repeats),
+        "export": bench_export(args.repeats),
         "floor": bench_floor(args.repeats),
     }
     if args.notebooks:
