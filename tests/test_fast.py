@@ -183,3 +183,34 @@ def test_head_embeddings_are_remembered_until_the_body_changes(data):
     fine_tune(train_audio, train_labels, network=network, epochs=1)  # the body learns
     changed = _fast.TracedTraining(network, "head", 1e-3, lambda *a: None, 0.0).inputs(patches)
     assert changed is not embeddings and not np.array_equal(changed, embeddings)
+
+
+def test_lean_adam_steps_exactly_like_keras_adam():
+    """The traced twin's Adam: Keras's arithmetic bit for bit, over steps and a changed rate."""
+    import tensorflow as tf
+
+    def trained(optimizer_class):
+        keras.utils.set_random_seed(3)
+        network = keras.Sequential(
+            [keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)]
+        )
+        optimizer = optimizer_class()
+        optimizer.build(network.trainable_variables)
+        rng = np.random.default_rng(0)
+        for step in range(6):
+            if step == 3:
+                optimizer.learning_rate = 3e-2  # as fine_tune sets it for each run
+            x = rng.normal(size=(5, 8)).astype("float32")
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(network(x) ** 2)
+            gradients = tape.gradient(loss, network.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, network.trainable_variables, strict=True))
+        return [w.numpy() for w in network.trainable_variables + optimizer.variables]
+
+    expected, got = trained(keras.optimizers.Adam), trained(_fast.LeanAdam)
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(expected, trained(lambda: keras.optimizers.Adam(2e-3)), strict=True)
+    )
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(a, b)
