@@ -147,3 +147,20 @@ def test_auto_falls_back_to_tf_hub_only_without_a_path(no_official_files, handle
     assert isinstance(load_yamnet(), HubYamnet)  # nothing given, files unreachable: TF Hub
     with pytest.raises(LessonError, match="yamnett does not exist"):  # a path is never swapped
         load_yamnet(Path(handle).parent / "yamnett")
+
+
+def test_check_says_the_notebooks_need_the_tflite_file_when_only_tf_hub_answered(
+    no_official_files, handle, monkeypatch, capsys
+):
+    """TF Hub's YAMNet passes the pink-noise check, but build_yamnet needs Google's file."""
+    from yamnet_lesson.__main__ import main
+
+    monkeypatch.setattr(assets, "YAMNET_HUB_HANDLE", handle)
+    with pytest.raises(SystemExit) as stop:
+        main(["check"])
+    assert stop.value.code == 1
+    out = capsys.readouterr().out
+    assert "YAMNet: TF Hub YAMNet" in out
+    assert "OK: 'Pink noise' is among the top 3." in out
+    assert "PROBLEM: notebooks 2 and 4 to 6 build YAMNet from Google's TF Lite file." in out
+    assert assets.YAMNET_TFLITE.name in out  # the sentence names the file to fetch

@@ -1,6 +1,7 @@
 """Command line: ``python -m yamnet_lesson {check,reference,download}``.
 
-* ``check``     -- a teacher's pre-class check: versions, where YAMNet was found,
+* ``check``     -- a teacher's pre-class check: versions, where YAMNet was found (and,
+  if only TF Hub could give it, that the notebooks need the TF Lite file),
   what it hears in one second of pink noise, and where the spoken digits of
   notebooks 3 and 5 are (fetched now if they can be, as the notebooks would);
 * ``reference`` -- the whole reference workflow without a notebook
@@ -42,8 +43,21 @@ def _check(args: argparse.Namespace) -> None:
     top3 = [name for name, _ in model.top_classes(scores, top=3)]
     ok = "Pink noise" in top3
     print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
-    if not (_check_digits() and ok):
+    files = not model.source.startswith("TF Hub") or _check_model_file()
+    if not (_check_digits() and ok and files):
         raise SystemExit(1)
+
+
+def _check_model_file() -> bool:
+    """YAMNet came from TF Hub: notebooks 2 and 4-6 still need Google's TF Lite file."""
+    from . import assets
+
+    try:
+        assets.find_file(assets.YAMNET_TFLITE)
+    except LessonError as error:
+        print(f"PROBLEM: notebooks 2 and 4 to 6 build YAMNet from Google's TF Lite file. {error}")
+        return False
+    return True
 
 
 def _check_digits() -> bool:
