@@ -147,6 +147,19 @@ def test_a_wrong_file_in_the_model_dir_is_skipped_with_a_warning(tmp_path, cache
     assert path == cache / "weights.bin"
 
 
+def test_a_damaged_copy_in_the_model_dir_offline_is_called_damaged_not_missing(
+    tmp_path, cache, monkeypatch
+):
+    """A half-copied USB stick: the sentence says the file there is damaged, not absent."""
+    (tmp_path / "weights.bin").write_bytes(PAYLOAD[:1000])
+    monkeypatch.setenv(assets.MODEL_DIR_ENV, str(tmp_path))
+    with pytest.warns(UserWarning, match="ignored"), pytest.raises(LessonError) as error:
+        assets.find_file(GOOD, url=OFFLINE)
+    text = str(error.value)
+    assert f"{tmp_path}, whose weights.bin is damaged or another file" in text
+    assert "copy the file there again" in text and "holds no" not in text
+
+
 def test_a_damaged_cached_file_is_fetched_again(url, cache):
     cache.mkdir()
     (cache / "weights.bin").write_bytes(PAYLOAD[:1000])

@@ -46,3 +46,30 @@ def test_help_reads_as_plain_text(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"] if command != "check" else ["--help"])
     assert "``" not in capsys.readouterr().out
+
+
+def test_check_without_yamnet_says_so_in_one_line_and_still_checks_the_digits(
+    shared_dir, tmp_path, monkeypatch, capsys
+):
+    """Offline, no model folder, nothing cached: PROBLEM and status 1, not an error wall."""
+    import yamnet_lesson.yamnet as yamnet_module
+
+    monkeypatch.setattr(yamnet_module, "_LOADED", {})
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    monkeypatch.setenv(audio.FSDD_ENV, str(shared_dir / "datasets" / "fsdd-dev"))
+    unreachable = assets.RemoteFile(
+        assets.YAMNET_TFLITE.name,
+        "http://127.0.0.1:9/" + assets.YAMNET_TFLITE.name,
+        assets.YAMNET_TFLITE.sha256,
+        assets.YAMNET_TFLITE.description,
+    )
+    monkeypatch.setattr(assets, "YAMNET_TFLITE", unreachable)
+    monkeypatch.setattr(assets, "YAMNET_HUB_HANDLE", str(tmp_path / "no_hub_here"))
+    with pytest.raises(SystemExit) as stop:
+        main(["check"])
+    assert stop.value.code == 1
+    out = capsys.readouterr().out
+    assert "PROBLEM: YAMNet could not be loaded. Could not find" in out
+    assert assets.YAMNET_TFLITE.name in out and "download --to DIR" in out
+    assert "OK: the spoken digits (notebooks 3 and 5) are in" in out  # checked all the same

@@ -320,6 +320,8 @@ def network_with(outputs: int, activation: str = "softmax"):
         (lambda a, lab: fine_tune(a, lab, network=build_yamnet()), "has 521 outputs but the"),
         (lambda a, lab: fine_tune(a, lab, network=network_with(3, None)), "end it with a softmax"),
         (lambda a, lab: fine_tune(a, lab, network="yamnet"), "network must be a Keras model"),
+        (lambda a, lab: fine_tune(a, lab, callbacks="table"), r"callbacks must .*got 'table'\."),
+        (lambda a, lab: fine_tune(a, lab, callbacks=ProgressTable), r"\(with the parentheses\)"),
     ],
 )
 def test_bad_calls_get_a_clear_error(call, message):

@@ -34,7 +34,12 @@ def _check(args: argparse.Namespace) -> None:
     print(f"Python {platform.python_version()}")
     for line in versions.report():
         print(line)
-    model = load_yamnet()
+    try:
+        model = load_yamnet()
+    except LessonError as error:  # say so, and still check the spoken digits
+        print(f"PROBLEM: YAMNet could not be loaded. {error}")
+        _check_digits()
+        raise SystemExit(1) from None
     print(f"YAMNet: {model.source}")
     scores, _, _ = model(pink_noise(16_000, seed=0)[:, 0])
     print("One second of pink noise, YAMNet's top classes:")

@@ -401,6 +401,12 @@ def find_file(
             problem += f", nor download it from {source} ({error})"
     if bad_setting:
         fix = f"{bad_setting}, or put the file in {folder}"
+    elif model_dir is not None and (model_dir / remote.name).is_file():
+        fix = (
+            f"{MODEL_DIR_ENV} is set to {model_dir}, whose {remote.name} is damaged or another "
+            f"file (its SHA-256 differs from the published one): copy the file there again, or "
+            f"put it in {folder}"
+        )
     elif model_dir is not None:
         fix = (
             f"{MODEL_DIR_ENV} is set to {model_dir}, which holds no {remote.name}: put the file "

@@ -363,7 +363,8 @@ def _as_list(callbacks: Any) -> list[Any]:
     """``None``, one callback or several -> a list."""
     if callbacks is None:
         return []
-    listed = [callbacks] if isinstance(callbacks, keras.callbacks.Callback) else callbacks
+    one = isinstance(callbacks, keras.callbacks.Callback | str)  # a string is one (wrong) item
+    listed = [callbacks] if one else callbacks
     try:
         listed = list(listed)
     except TypeError:
