@@ -316,6 +316,7 @@ class TracedTraining:
             variable.assign(np.zeros(variable.shape, variable.dtype))
         optimizer.learning_rate = learning_rate
         self.twin.l2.assign(0.0 if l2 is None else l2)  # used by mode "head" only
+        self.statistics_current = False  # from scratch: measured since the last step?
 
     def inputs(self, patches: np.ndarray) -> np.ndarray:
         """What the training step takes: patches, or in mode "head" their embeddings.
@@ -336,6 +337,7 @@ class TracedTraining:
     def train(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
         """One traced training step: the mini-batch's loss and probabilities (before the step)."""
         loss, probabilities = self.step(inputs, targets.astype(np.int32))
+        self.statistics_current = False
         return float(loss), probabilities.numpy()
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
@@ -352,7 +354,12 @@ class TracedTraining:
         setting, the training patches pass through once more in mini-batches
         and batch norm keeps the average of their statistics.  (The twin's batch
         norms have momentum 0, so each pass leaves that batch's statistics.)
+        Measured once per state of the weights: again without a step between
+        (the last iteration validated, then training ends), it would give the
+        same statistics.
         """
+        if self.statistics_current:
+            return
         layers = [
             layer
             for layer in self.twin.network.layers
@@ -367,6 +374,7 @@ class TracedTraining:
                 total += variable.numpy()
         for total, variable in zip(totals, statistics, strict=True):
             variable.assign((total / len(chunks)).astype(np.float32))
+        self.statistics_current = True
 
     def finish(self, patches: np.ndarray, batch_size: int) -> None:
         """Copy the trained weights into the network that was given to fine_tune.
