@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Sequence
@@ -169,24 +170,45 @@ def accuracy_vs_k(
     seed=0 epochs=30"``): runs found there are read back, the others computed
     and added, so no call loses what another computed.
     """
-    stored: dict[str, float] = {}
-    if cache is not None and Path(cache).is_file():
-        stored = json.loads(Path(cache).read_text())
+    remembered = _Results(cache)
     results: dict[str, dict[int, list[float]]] = {m: {} for m in modes}
     for mode in modes:
         for k in ks:
             for seed in seeds:
-                key = f"{mode} K={k} seed={seed} epochs={epochs}"
-                if key not in stored:
-                    stored[key] = run_reference(
+                accuracy = remembered.get(
+                    f"{mode} K={k} seed={seed} epochs={epochs}",
+                    lambda k=k, seed=seed, mode=mode: run_reference(
                         k, epochs=epochs, seed=seed, mode=mode, validation_frequency=epochs,
                         verbose=False,
-                    )["validation_accuracy"]  # fmt: skip
-                    if cache is not None:  # saved as it comes: an interrupted call resumes
-                        Path(cache).parent.mkdir(parents=True, exist_ok=True)
-                        Path(cache).write_text(json.dumps(stored, indent=1, sort_keys=True))
-                results[mode].setdefault(k, []).append(stored[key])
+                    )["validation_accuracy"],
+                )  # fmt: skip
+                results[mode].setdefault(k, []).append(accuracy)
     return results
+
+
+class _Results:
+    """Results by key, kept in a JSON file (or nowhere): read back, or computed and saved.
+
+    Each new result is saved as soon as it is computed (and printed if
+    ``verbose``), so an interrupted call resumes where it stopped, and no call
+    loses what another computed.
+    """
+
+    def __init__(self, path: str | Path | None, *, verbose: bool = False) -> None:
+        self.path, self.verbose = None if path is None else Path(path), verbose
+        exists = self.path is not None and self.path.is_file()
+        self.stored: dict[str, Any] = json.loads(self.path.read_text()) if exists else {}
+
+    def get(self, key: str, compute: Any) -> Any:
+        """The result under ``key``; ``compute()`` gives (and saves) it when there is none."""
+        if key not in self.stored:
+            self.stored[key] = compute()
+            if self.verbose:
+                print(key, self.stored[key], flush=True)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(json.dumps(self.stored, indent=1, sort_keys=True))
+        return self.stored[key]
 
 
 # ---------------------------------------------------------------------------
@@ -266,34 +288,28 @@ def digits_accuracy(
         raise LessonError(
             f"unknown splits or methods {unknown}; choose from {DIGIT_SPLITS} and {DIGIT_METHODS}."
         )
-    stored = json.loads(Path(cache).read_text()) if cache and Path(cache).is_file() else {}
+    remembered = _Results(cache, verbose=verbose)
+    split_data = functools.lru_cache(maxsize=1)(digit_split)  # loaded when a run needs it
     results: dict[str, dict[str, dict[str, list[float]]]] = {}
     for split in splits:
-        data = None
         results[split] = {}
         for method in methods:
             runs = [None] if method == "logistic_regression" else list(seeds)
             results[split][method] = {"accuracy": [], "train_seconds": []}
             for seed in runs:
                 length = "auto" if method in ("head", "logistic_regression") else epochs
-                key = f"{split} | {method} | seed {seed} | epochs {length}"
-                if key not in stored:
-                    data = data or digit_split(split)
-                    stored[key] = _digits_run(method, data, seed, epochs)
-                    if verbose:
-                        print(key, stored[key], flush=True)
-                    if cache is not None:
-                        Path(cache).parent.mkdir(parents=True, exist_ok=True)
-                        Path(cache).write_text(json.dumps(stored, indent=1, sort_keys=True))
+                got = remembered.get(
+                    f"{split} | {method} | seed {seed} | epochs {length}",
+                    lambda sp=split, m=method, sd=seed: _digits_run(m, split_data(sp), sd, epochs),
+                )
                 for name in ("accuracy", "train_seconds"):
-                    results[split][method][name].append(stored[key][name])
+                    results[split][method][name].append(got[name])
     return results
 
 
 def _digits_run(method: str, data: tuple, seed: int | None, epochs: int) -> dict[str, float]:
     """One method, one seed: ``{"accuracy": fraction of test clips right, "train_seconds"}``."""
-    from . import _fast
-    from .training import _clip_average
+    from . import _fast, features
 
     train, train_digits, test, test_digits, sample_rate = data
     if method in ("finetune", "head", "scratch"):
@@ -315,7 +331,7 @@ def _digits_run(method: str, data: tuple, seed: int | None, epochs: int) -> dict
         probabilities, seconds = _keras_fit(x_train, y_train, x_test, len(classes), seed, epochs)
     else:
         probabilities, seconds = _logistic_regression(x_train, y_train, x_test)
-    predicted = np.asarray(classes)[_clip_average(probabilities, test_clips).argmax(axis=1)]
+    predicted = np.asarray(classes)[features.clip_average(probabilities, test_clips).argmax(axis=1)]
     accuracy = float(np.mean(predicted == test_digits))
     return {"accuracy": accuracy, "train_seconds": round(seconds, 2)}
 

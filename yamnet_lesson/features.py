@@ -47,6 +47,7 @@ __all__ = [
     "SAMPLE_RATE",
     "WINDOW_SAMPLES",
     "as_clips",
+    "clip_average",
     "clip_patches",
     "log_mel_spectrogram",
     "mel_filter_bank",
@@ -338,3 +339,15 @@ def clip_patches(audio: Any, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray
             per_clip = [waveform_to_patches(c, sample_rate, whole_hops=False)[0] for c in clips]
     clip_index = np.repeat(np.arange(len(clips)), [p.shape[0] for p in per_clip])
     return np.concatenate(per_clip), clip_index
+
+
+def clip_average(per_patch: np.ndarray, clip_index: np.ndarray) -> np.ndarray:
+    """Per-patch values averaged per clip: ``(n_patches, C)`` -> ``(n_clips, C)``.
+
+    ``clip_index`` is what :func:`clip_patches` returns beside the patches; a
+    clip's class probabilities are the mean of its patches' probabilities.
+    """
+    n_clips = int(clip_index.max()) + 1
+    sums = np.zeros((n_clips, per_patch.shape[1]))
+    np.add.at(sums, clip_index, per_patch)
+    return sums / np.bincount(clip_index, minlength=n_clips)[:, None]

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _fast
+from . import _fast, features
 from ._tensorflow import keras, tf
 from .choices import MODES
 from .features import SAMPLE_RATE
@@ -246,7 +246,7 @@ def _validate(
     if validation is None:
         return {}, None
     x_val, clips, targets = validation
-    probabilities = _clip_average(run.probabilities(x_val), clips)
+    probabilities = features.clip_average(run.probabilities(x_val), clips)
     accuracy, loss = _accuracy_and_loss(probabilities, targets)
     return {"val_accuracy": accuracy, "val_loss": loss}, probabilities
 
@@ -409,14 +409,6 @@ def _encode(
     return classes, np.array([lookup[v] for v in values], dtype=np.int32)
 
 
-def _clip_average(probabilities: np.ndarray, clip_index: np.ndarray) -> np.ndarray:
-    """Average patch probabilities per clip: ``(n_patches, C)`` -> ``(n_clips, C)``."""
-    n_clips = int(clip_index.max()) + 1
-    sums = np.zeros((n_clips, probabilities.shape[1]))
-    np.add.at(sums, clip_index, probabilities)
-    return sums / np.bincount(clip_index, minlength=n_clips)[:, None]
-
-
 def _accuracy_and_loss(probabilities: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
     """Fraction correct and mean cross-entropy (as Keras computes it) against class indices."""
     picked = probabilities[np.arange(len(targets)), targets] / probabilities.sum(axis=1)
@@ -530,7 +522,7 @@ class FineTuneResult:
         if sample_rate is None:
             sample_rate = self.sample_rate
         patches, clip_index = _fast.cached_patches(audio, check_int(sample_rate, "sample_rate", 1))
-        return _clip_average(_fast.predict_patches(self.model, patches), clip_index)
+        return features.clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
     def predict(self, audio: Any, sample_rate: int | None = None) -> np.ndarray:
         """The most probable class per clip, shape ``(clips,)``, in the labels' own type.
