@@ -22,10 +22,16 @@ from typing import Any
 
 import numpy as np
 
-from .choices import MODES
 from .features import SAMPLE_RATE
 from .training import fine_tune
-from .validation import LessonError, check_audio, check_examples_per_class, check_int, check_seed
+from .validation import (
+    LessonError,
+    check_audio,
+    check_examples_per_class,
+    check_int,
+    check_mode,
+    check_seed,
+)
 
 __all__ = [
     "DIGIT_SPLITS",
@@ -99,8 +105,7 @@ def run_reference(
     from .progress import ProgressTable
     from .signals import noise_dataset
 
-    if mode not in MODES:  # the settings first: a mistake is reported before any work
-        raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
+    check_mode(mode)  # the settings first: a mistake is reported before any work
     check_int(epochs, "epochs", 1)
     check_int(validation_frequency, "validation_frequency", 1)
     check_seed(seed)

@@ -33,9 +33,8 @@ import numpy as np
 
 from . import _fast, features
 from ._tensorflow import keras, tf
-from .choices import MODES
 from .features import SAMPLE_RATE
-from .validation import LessonError, check_int, check_positive, check_seed
+from .validation import LessonError, check_int, check_mode, check_positive, check_seed
 
 __all__ = ["FineTuneResult", "fine_tune", "training_step"]
 
@@ -316,10 +315,8 @@ def _check_settings(
     seed: int,
     sample_rate: int,
 ) -> tuple[str, int | None, int | None, float | None, int, int, int]:
-    if mode not in MODES:
-        raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
     return (
-        mode,
+        check_mode(mode),
         None if epochs is None else check_int(epochs, "epochs", 1),
         None if batch_size is None else check_int(batch_size, "batch_size", 1),
         None if learning_rate is None else check_positive(learning_rate, "learning_rate"),

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from .choices import MODES
+
 __all__ = [
     "MAX_PEAK",
     "MAX_SEED",
@@ -44,6 +46,7 @@ __all__ = [
     "check_clips_layout",
     "check_examples_per_class",
     "check_int",
+    "check_mode",
     "check_positive",
     "check_seed",
     "check_waveform",
@@ -112,6 +115,13 @@ def check_positive(value: Any, name: str) -> float:
     if not (np.isfinite(value) and value > 0):
         raise LessonError(f"{name} must be a positive number, got {value}.")
     return float(value)
+
+
+def check_mode(mode: Any) -> str:
+    """One of :data:`yamnet_lesson.choices.MODES` (what trains), or the sentence."""
+    if mode not in MODES:
+        raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
+    return mode
 
 
 def check_seed(value: Any, name: str = "seed", *, optional: bool = False) -> int | None:

@@ -24,12 +24,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from .choices import EPOCH_RANGE, K_RANGE, MODE_LABELS, MODES
+from .choices import EPOCH_RANGE, K_RANGE, MODE_LABELS
 from .experiments import split_reference
 from .plots import plot_confusion_matrix, show_in
 from .progress import LiveAccuracyChart
 from .training import FineTuneResult, fine_tune
-from .validation import LessonError, check_int
+from .validation import LessonError, check_int, check_mode
 
 __all__ = ["InteractiveTrainer"]
 
@@ -132,8 +132,7 @@ class InteractiveTrainer:
     ) -> FineTuneResult:
         k = check_int(k, "K (training examples per class)", *K_RANGE)
         epochs = check_int(epochs, "epochs", *EPOCH_RANGE)
-        if mode not in MODES:
-            raise LessonError(f"mode must be one of {MODES}, got {mode!r}.")
+        mode = check_mode(mode)
         validation_frequency = check_int(validation_frequency, "validation_frequency", 1)
         train_audio, train_labels, val_audio, val_labels = split_reference(
             self.audio, self.labels, k, verbose=False
