@@ -231,6 +231,9 @@ def test_labels_of_any_type_come_back_in_their_type(small):
     assert predicted.dtype.kind == "i"
     expected = np.array([codes[c] for c in val_labels])
     assert np.mean(predicted == expected) == result.validation_accuracy
+    # the last validation's answers, as the trainer's confusion matrix takes them
+    assert result.validation_predictions.dtype.kind == "i"
+    np.testing.assert_array_equal(result.validation_predictions, predicted)
 
 
 def test_predict_takes_the_rate_of_the_audio_it_is_given(small):

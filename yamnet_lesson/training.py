@@ -511,6 +511,14 @@ class FineTuneResult:
         values = [v for v in self.iteration_history.get("val_accuracy", []) if not math.isnan(v)]
         return float(values[-1]) if values else math.nan
 
+    @property
+    def validation_predictions(self) -> np.ndarray | None:
+        """Each validation clip's most probable class at the last validation, in the labels'
+        own type, shape ``(clips,)``; None without validation."""
+        if self.validation_probabilities is None:
+            return None
+        return self._most_probable(self.validation_probabilities)
+
     def predict_proba(self, audio: Any, sample_rate: int | None = None) -> np.ndarray:
         """Class probabilities per clip, shape ``(clips, classes)`` (the mean over its patches).
 
@@ -526,12 +534,16 @@ class FineTuneResult:
 
         ``sample_rate`` (Hz): the rate of ``audio``, by default the training rate.
         """
+        return self._most_probable(self.predict_proba(audio, sample_rate))
+
+    def _most_probable(self, probabilities: np.ndarray) -> np.ndarray:
+        """The class of highest probability per row, in the labels' own type."""
         names = np.asarray(self.class_names)
         if names.shape != (len(self.class_names),):  # e.g. tuples as labels: keep them whole
             names = np.empty(len(self.class_names), dtype=object)
             for i, name in enumerate(self.class_names):
                 names[i] = name
-        return names[np.argmax(self.predict_proba(audio, sample_rate), axis=1)]
+        return names[np.argmax(probabilities, axis=1)]
 
     def export(self, folder: Any) -> dict[str, Any]:
         """Write the classifier for use outside Python (:func:`yamnet_lesson.export.export_result`).

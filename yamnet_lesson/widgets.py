@@ -154,7 +154,7 @@ class InteractiveTrainer:
         self.results.append(result)
         del self.results[: -self.KEPT_RESULTS]  # older networks are freed
         # the last validation is of the finished network: no need to run it again
-        predicted = np.asarray(result.class_names)[result.validation_probabilities.argmax(axis=1)]
+        predicted = result.validation_predictions
         figure = plot_confusion_matrix(
             val_labels, predicted, result.class_names, title=f"{label}, K = {k}"
         )
