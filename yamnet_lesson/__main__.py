@@ -28,6 +28,7 @@ def _check(args: argparse.Namespace) -> None:
     import platform
 
     from . import versions
+    from .hub import HubYamnet
     from .signals import pink_noise
     from .yamnet import load_yamnet
 
@@ -48,7 +49,7 @@ def _check(args: argparse.Namespace) -> None:
     top3 = [name for name, _ in model.top_classes(scores, top=3)]
     ok = "Pink noise" in top3
     print("OK: 'Pink noise' is among the top 3." if ok else "PROBLEM: 'Pink noise' not in top 3.")
-    files = not model.source.startswith("TF Hub") or _check_model_file()
+    files = not isinstance(model, HubYamnet) or _check_model_file()
     if not (_check_digits() and ok and files):
         raise SystemExit(1)
 
