@@ -80,13 +80,13 @@ def test_double_click_starts_one_run_only(trainer):
 
 def test_button_is_disabled_while_training(trainer, monkeypatch):
     seen = []
-    real = widgets_module.fine_tune
+    real = widgets_module.train_on_split
 
     def spy(*args, **kwargs):
         seen.append((trainer.button.disabled, trainer.running))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(widgets_module, "fine_tune", spy)
+    monkeypatch.setattr(widgets_module, "train_on_split", spy)
     trainer.epochs.value, trainer.mode.value = 2, "head"
     press(trainer)
     assert seen == [(True, True)] and not trainer.button.disabled
@@ -127,7 +127,7 @@ def test_interrupting_before_training_leaves_the_trainer_usable(trainer, monkeyp
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(widgets_module, "fine_tune", interrupted)
+    monkeypatch.setattr(widgets_module, "train_on_split", interrupted)
     press(trainer)
     assert "Interrupted" in trainer.status.value
     assert not trainer.button.disabled and not trainer.running
@@ -137,7 +137,7 @@ def test_any_error_ends_in_a_final_status_and_is_logged(trainer, monkeypatch, ca
     def broken(*args, **kwargs):
         raise RuntimeError("out of <memory>")
 
-    monkeypatch.setattr(widgets_module, "fine_tune", broken)
+    monkeypatch.setattr(widgets_module, "train_on_split", broken)
     with caplog.at_level("ERROR", logger="yamnet_lesson.widgets"):
         press(trainer)
     assert "Training failed: RuntimeError: out of &lt;memory&gt;" in trainer.status.value
@@ -157,13 +157,13 @@ def test_integer_labels_train_and_are_counted(noise):
 
 
 def test_moving_the_k_slider_during_a_run_does_not_change_that_run(trainer, monkeypatch):
-    real = widgets_module.fine_tune
+    real = widgets_module.train_on_split
 
     def student_moves_slider(*args, **kwargs):
         trainer.k.value = 50  # the student drags K while training runs
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(widgets_module, "fine_tune", student_moves_slider)
+    monkeypatch.setattr(widgets_module, "train_on_split", student_moves_slider)
     trainer.k.value, trainer.epochs.value, trainer.mode.value = 4, 3, "head"
     press(trainer)
     run = trainer.chart.runs[-1]

@@ -1,6 +1,7 @@
 """The reference workflow and the lesson's experiments, built on :func:`fine_tune`.
 
 * :func:`split_reference` -- the reference's split: the first K of each class train;
+* :func:`train_on_split`  -- that split, fine-tuned (what the interactive trainer runs);
 * :func:`run_reference`   -- the whole reference workflow, start to finish;
 * :func:`accuracy_vs_k`   -- validation accuracy against K, per mode and seed
   (notebook 5), with a cache so a class need not wait for it;
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .features import SAMPLE_RATE
-from .training import fine_tune
+from .training import FineTuneResult, fine_tune
 from .validation import (
     LessonError,
     check_audio,
@@ -40,6 +41,7 @@ __all__ = [
     "digits_accuracy",
     "run_reference",
     "split_reference",
+    "train_on_split",
 ]
 
 
@@ -80,6 +82,40 @@ def split_reference(
     return audio[:, is_train], labels[is_train], audio[:, ~is_train], labels[~is_train]
 
 
+def train_on_split(
+    audio: np.ndarray,
+    labels: Sequence[Any],
+    k: int,
+    *,
+    mode: str = "finetune",
+    epochs: int = 30,
+    seed: int = 0,
+    validation_frequency: int = 50,
+    callbacks: Any = None,
+    verbose: bool = False,
+) -> tuple[FineTuneResult, np.ndarray]:
+    """Split like the reference (:func:`split_reference`) and :func:`fine_tune` on it.
+
+    The log-mel patches are computed before training starts, so the result's
+    ``train_seconds`` is training alone.  Returns the trained
+    :class:`~yamnet_lesson.training.FineTuneResult` and the validation labels
+    (what its predictions are compared with).
+    """
+    from . import _fast
+
+    train_audio, train_labels, val_audio, val_labels = split_reference(
+        audio, labels, k, verbose=verbose
+    )
+    _fast.cached_patches(train_audio, SAMPLE_RATE)  # features first: train_seconds is training
+    _fast.cached_patches(val_audio, SAMPLE_RATE)
+    result = fine_tune(
+        train_audio, train_labels, val_audio, val_labels,
+        mode=mode, epochs=epochs, seed=seed,
+        validation_frequency=validation_frequency, callbacks=callbacks,
+    )  # fmt: skip
+    return result, val_labels
+
+
 def run_reference(
     k: int = 5,
     *,
@@ -101,7 +137,6 @@ def run_reference(
     exported there (:func:`yamnet_lesson.export.export_result`); the paths
     written are under ``"exported"``.
     """
-    from . import _fast
     from .progress import ProgressTable
     from .signals import noise_dataset
 
@@ -115,21 +150,16 @@ def run_reference(
         export_to = prepare_folder(export_to)  # a bad folder is reported before training
     start = time.perf_counter()
     audio, labels = noise_dataset(100, seed=seed)
-    train_audio, train_labels, val_audio, val_labels = split_reference(
-        audio, labels, k, verbose=verbose
-    )
-    _fast.cached_patches(train_audio, SAMPLE_RATE)  # features first: train_seconds is training
-    _fast.cached_patches(val_audio, SAMPLE_RATE)
-    result = fine_tune(
-        train_audio,
-        train_labels,
-        val_audio,
-        val_labels,
+    result, val_labels = train_on_split(
+        audio,
+        labels,
+        k,
         mode=mode,
         epochs=epochs,
         seed=seed,
         validation_frequency=validation_frequency,
         callbacks=ProgressTable() if verbose else None,
+        verbose=verbose,
     )
     n_correct = round(result.validation_accuracy * len(val_labels))
     if verbose:
@@ -140,7 +170,7 @@ def run_reference(
     summary: dict[str, Any] = {
         "validation_accuracy": result.validation_accuracy,
         "n_correct": n_correct,
-        "n_train": len(train_labels),
+        "n_train": len(labels) - len(val_labels),
         "n_validation": len(val_labels),
         "train_seconds": round(result.train_seconds, 3),
         "total_seconds": round(time.perf_counter() - start, 3),

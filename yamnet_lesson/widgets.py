@@ -25,10 +25,10 @@ import numpy as np
 from IPython.display import display
 
 from .choices import EPOCH_RANGE, K_RANGE, MODE_LABELS
-from .experiments import split_reference
+from .experiments import train_on_split
 from .plots import plot_confusion_matrix, show_in
 from .progress import LiveAccuracyChart
-from .training import FineTuneResult, fine_tune
+from .training import FineTuneResult
 from .validation import LessonError, check_int, check_mode
 
 __all__ = ["InteractiveTrainer"]
@@ -134,17 +134,13 @@ class InteractiveTrainer:
         epochs = check_int(epochs, "epochs", *EPOCH_RANGE)
         mode = check_mode(mode)
         validation_frequency = check_int(validation_frequency, "validation_frequency", 1)
-        train_audio, train_labels, val_audio, val_labels = split_reference(
-            self.audio, self.labels, k, verbose=False
-        )
         label = MODE_LABELS[mode]
         self._say(f"Training: {label}, K = {k}, {epochs} epochs ...", "steelblue")
         self.chart.start_run(f"{label}, K={k}")
-        result = fine_tune(
-            train_audio,
-            train_labels,
-            val_audio,
-            val_labels,
+        result, val_labels = train_on_split(
+            self.audio,
+            self.labels,
+            k,
             mode=mode,
             epochs=epochs,
             seed=self.seed,
