@@ -72,9 +72,14 @@ def _remembered(store: dict[str, Any], parts: Any, compute: Callable[[], Any]) -
     return store[key]
 
 
-def cached_patches(audio: Any, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content)."""
-    clips = features.as_clips(audio, sample_rate=sample_rate)  # checked before any feature work
+def cached_patches(
+    audio: Any, sample_rate: int, name: str = "audio"
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`features.clip_patches`, remembered for the last 8 sets of clips (by content).
+
+    ``name``: what error messages call ``audio`` (the caller's argument name).
+    """
+    clips = features.as_clips(audio, name, sample_rate)  # checked before any feature work
     with peak_checked():  # as_clips has checked them: one warning per clip at most
         return _remembered(
             _PATCHES,

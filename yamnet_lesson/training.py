@@ -155,14 +155,14 @@ def fine_tune(
             mode, epochs, batch_size, learning_rate, validation_frequency, seed, sample_rate
         )
     )
-    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate)
+    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate, "train_audio")
     classes, train_targets = _encode(train_labels, train_clips, "train_labels")
     y_train = train_targets[train_clips]  # each patch gets its clip's label
     validation = None
     if (validation_audio is None) != (validation_labels is None):
         raise LessonError("give both validation_audio and validation_labels, or neither.")
     if validation_audio is not None:
-        x_val, val_clips = _fast.cached_patches(validation_audio, sample_rate)
+        x_val, val_clips = _fast.cached_patches(validation_audio, sample_rate, "validation_audio")
         val_targets = _encode(validation_labels, val_clips, "validation_labels", classes)[1]
         validation = (x_val, val_clips, val_targets)
 
