@@ -312,6 +312,9 @@ def network_with(outputs: int, activation: str = "softmax"):
         (lambda a, lab: fine_tune(a, lab, mode="magic"), "mode must be one of"),
         (lambda a, lab: fine_tune(a, lab, a, ["green"] * a.shape[1]), "never seen in training"),
         (lambda a, lab: fine_tune(a, lab, a), "both validation_audio and validation_labels"),
+        (lambda a, lab: fine_tune(a, lab, 5), r"validation_audio is 5, .* epochs=5\)\.$"),
+        (lambda a, lab: fine_tune(a, None), "train_labels must be .* got the single value None"),
+        (lambda a, lab: fine_tune(a, "white"), "one per clip; got the single value 'white'"),
         (lambda a, lab: split_reference(a, lab, 4), "K .* must be between 1 and 2"),
         (lambda a, lab: fine_tune(a, lab, seed=-1), "seed must be a whole number from 0 to"),
         (lambda a, lab: fine_tune(a, lab, seed=2**32), r"seed must be at most 4,294,967,295"),
@@ -407,3 +410,15 @@ def test_predicting_with_several_results_does_not_make_tensorflow_warn(small, ca
         for n in range(8):
             retraced(tf.constant(np.zeros(n + 1)))  # a new shape every call
     assert "retracing" in caplog.text
+
+
+def test_a_result_shows_itself_in_one_line(small):
+    """Typing ``result`` in a cell: what it is, not its histories and arrays."""
+    train_audio, train_labels, val_audio, val_labels = small
+    result = fine_tune(train_audio, train_labels, val_audio, val_labels, mode="head", epochs=1)
+    text = repr(result)
+    assert text.startswith("FineTuneResult(mode='head', classes=['white', 'brown', 'pink'], ")
+    assert " 1 iteration in " in text and text.endswith(" %)") and "\n" not in text
+    assert f"validation accuracy {100 * result.validation_accuracy:.1f} %" in text
+    unvalidated = fine_tune(train_audio, train_labels, mode="head", epochs=2)
+    assert " 2 iterations in " in repr(unvalidated) and "validation" not in repr(unvalidated)

@@ -24,6 +24,7 @@ and changes no result: ``tests/test_fast.py`` checks it against Keras's own
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,11 @@ def fine_tune(
     classes, train_targets = _encode(train_labels, train_clips, "train_labels")
     y_train = train_targets[train_clips]  # each patch gets its clip's label
     validation = None
+    if isinstance(validation_audio, numbers.Number):  # fine_tune(audio, labels, 5): epochs?
+        raise LessonError(
+            f"validation_audio is {validation_audio}, a single number; settings are given by "
+            f"name, e.g. fine_tune(train_audio, train_labels, epochs={validation_audio})."
+        )
     if (validation_audio is None) != (validation_labels is None):
         raise LessonError("give both validation_audio and validation_labels, or neither.")
     if validation_audio is not None:
@@ -382,9 +388,8 @@ def _encode(
     n_clips = int(clip_index.max()) + 1
     values = np.asarray(labels).tolist() if not isinstance(labels, list) else list(labels)
     if np.ndim(values) != 1:
-        raise LessonError(
-            f"{name} must be a flat list of labels, one per clip; got shape {np.shape(values)}."
-        )
+        got = f"shape {np.shape(values)}" if np.ndim(values) else f"the single value {labels!r}"
+        raise LessonError(f"{name} must be a flat list of labels, one per clip; got {got}.")
     if len(values) != n_clips:
         raise LessonError(
             f"{name} has {np.size(values)} labels but there are {n_clips} clips; "
@@ -504,6 +509,17 @@ class FineTuneResult:
     train_seconds: float = 0.0
     interrupted: bool = False
     validation_probabilities: np.ndarray | None = None
+
+    def __repr__(self) -> str:  # one line, not the histories and arrays
+        iterations = len(self.iteration_history.get("iteration", []))
+        accuracy = self.validation_accuracy
+        validated = "" if math.isnan(accuracy) else f", validation accuracy {100 * accuracy:.1f} %"
+        stopped = ", interrupted" if self.interrupted else ""
+        return (
+            f"FineTuneResult(mode={self.mode!r}, classes={self.class_names!r}, "
+            f"{iterations} iteration{'s' * (iterations != 1)} in {self.train_seconds:.1f} s"
+            f"{validated}{stopped})"
+        )
 
     @property
     def validation_accuracy(self) -> float:
