@@ -492,3 +492,18 @@ def test_a_cache_dir_that_is_a_file_is_named(offline, monkeypatch):
         f"instead (set {assets.CACHE_DIR_ENV} to a folder you can write to)."
     )
     assert folder.is_dir() and file.read_text() == "not a folder"
+
+
+def test_clips_of_a_few_milliseconds_are_warned_about_once():
+    """``audio[:100]`` meant as ``audio[:, :100]``: 6 clips of 6 ms trained silently before."""
+    with pytest.warns(UserWarning) as warned:
+        features.clip_patches(REFERENCE[:100])
+    assert [str(w.message) for w in warned] == [
+        "audio holds a clip of only 100 samples (6 ms at 16,000 Hz); YAMNet hears 0.975 s at "
+        "a time, so it is mostly the silence it is padded with. To keep some of the signals of "
+        "a (samples, signals) array, slice its columns: audio[:, :k]."
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 50 ms and more: a short sound, not a slip
+        features.clip_patches([PINK, PINK[:400]], sample_rate=8_000)
+        features.clip_patches(REFERENCE[:800])

@@ -30,7 +30,14 @@ import librosa
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from .validation import LessonError, check_audio, check_int, check_waveform, peak_checked
+from .validation import (
+    LessonError,
+    check_audio,
+    check_int,
+    check_waveform,
+    peak_checked,
+    warn_at_caller,
+)
 
 __all__ = [
     "CHUNK_FRAMES",
@@ -69,6 +76,7 @@ PATCH_FRAMES = 96  # 0.96 s of frames per patch
 PATCH_HOP_FRAMES = 48  # patches start every 0.48 s
 PATCH_SAMPLES = WINDOW_SAMPLES + (PATCH_FRAMES - 1) * HOP_SAMPLES  # 15,600 = 0.975 s
 PATCH_HOP_SAMPLES = PATCH_HOP_FRAMES * HOP_SAMPLES  # 7,680 = 0.48 s
+VERY_SHORT_SECONDS = 0.05  # clips shorter than this are warned about: nearly all padding
 
 # librosa frames at n_fft (512) and centres the 400-sample window inside each
 # frame; padding the signal by 56 samples on both sides makes frame i start
@@ -289,13 +297,22 @@ def as_clips(audio: Any, name: str = "audio", sample_rate: int = SAMPLE_RATE) ->
         audio = np.asarray(audio)  # one waveform, written out as a list of numbers
     if (isinstance(audio, np.ndarray) and audio.dtype != object) or not isinstance(audio, Iterable):
         array = check_audio(audio, name, sample_rate=sample_rate)
-        return [array] if array.ndim == 1 else list(array.T)
-    clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
-    for i, clip in enumerate(clips):
-        if clip.ndim != 1:
-            raise LessonError(f"{name}[{i}] must be a 1-D waveform, got shape {clip.shape}.")
-    if not clips:
-        raise LessonError(f"{name} holds no clips.")
+        clips = [array] if array.ndim == 1 else list(array.T)
+    else:
+        clips = [check_audio(clip, f"{name}[{i}]") for i, clip in enumerate(audio)]
+        for i, clip in enumerate(clips):
+            if clip.ndim != 1:
+                raise LessonError(f"{name}[{i}] must be a 1-D waveform, got shape {clip.shape}.")
+        if not clips:
+            raise LessonError(f"{name} holds no clips.")
+    shortest = min(len(clip) for clip in clips)
+    if shortest < VERY_SHORT_SECONDS * sample_rate:  # e.g. audio[:100] meant as audio[:, :100]
+        warn_at_caller(
+            f"{name} holds a clip of only {shortest:,} samples ({1000 * shortest / sample_rate:.0f}"
+            f" ms at {sample_rate:,} Hz); YAMNet hears 0.975 s at a time, so it is mostly the "
+            "silence it is padded with. To keep some of the signals of a (samples, signals) "
+            "array, slice its columns: audio[:, :k]."
+        )
     return clips
 
 
