@@ -17,13 +17,12 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .features import SAMPLE_RATE
 from .training import FineTuneResult, fine_tune
 from .validation import (
     LessonError,
@@ -96,18 +95,12 @@ def train_on_split(
 ) -> tuple[FineTuneResult, np.ndarray]:
     """Split like the reference (:func:`split_reference`) and :func:`fine_tune` on it.
 
-    The log-mel patches are computed before training starts, so the result's
-    ``train_seconds`` is training alone.  Returns the trained
-    :class:`~yamnet_lesson.training.FineTuneResult` and the validation labels
-    (what its predictions are compared with).
+    Returns the trained :class:`~yamnet_lesson.training.FineTuneResult` and
+    the validation labels (what its predictions are compared with).
     """
-    from . import _fast
-
     train_audio, train_labels, val_audio, val_labels = split_reference(
         audio, labels, k, verbose=verbose
     )
-    _fast.cached_patches(train_audio, SAMPLE_RATE)  # features first: train_seconds is training
-    _fast.cached_patches(val_audio, SAMPLE_RATE)
     result = fine_tune(
         train_audio, train_labels, val_audio, val_labels,
         mode=mode, epochs=epochs, seed=seed,
@@ -234,7 +227,7 @@ class _Results:
         exists = self.path is not None and self.path.is_file()
         self.stored: dict[str, Any] = json.loads(self.path.read_text()) if exists else {}
 
-    def get(self, key: str, compute: Any) -> Any:
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
         """The result under ``key``; ``compute()`` gives (and saves) it when there is none."""
         if key not in self.stored:
             self.stored[key] = compute()
