@@ -214,3 +214,24 @@ def test_lean_adam_steps_exactly_like_keras_adam():
     )
     for a, b in zip(expected, got, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_seeding_gives_keras_weights_and_leaves_tensorflow_seed_alone():
+    """seed_new_weights: the weights keras.utils.set_random_seed gives, TF's seed untouched."""
+    import tensorflow as tf
+
+    def built(seed_with, seed):
+        seed_with(seed)
+        network = build_yamnet(3, weights=None)
+        return [w.numpy() for w in network.weights] + [np.random.rand(3)]  # noqa: NPY002
+
+    expected = built(keras.utils.set_random_seed, 4)
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(expected, built(keras.utils.set_random_seed, 5), strict=True)
+    )
+    tf.random.set_seed(123)
+    got = built(_fast.seed_new_weights, 4)
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert tf.compat.v1.random.get_seed(None)[0] == 123  # so its kernel cache was kept

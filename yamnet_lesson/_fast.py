@@ -26,6 +26,12 @@ live on a laptop or a Binder session:
   a slider back and forth does not compute features again.
 * **One batched pass** for validation and prediction, in batches of 96 patches
   (YAMNet's activations for 96 patches take about 100 MB).
+* **Seeding that keeps the traced steps.**  ``keras.utils.set_random_seed``
+  also calls ``tf.random.set_seed``, which empties TensorFlow's kernel cache:
+  the next call of every traced step optimises its graph again (about half a
+  second per press of Train).  Keras draws new weights from Python's
+  ``random`` module, so :func:`seed_new_weights` seeds that (and NumPy) alone:
+  the same weights.
 * **Embeddings once** in ``mode="head"``: the frozen body gives the same
   embeddings at every epoch, so only the new layer runs in the loop; and the
   same patches through the same body weights give the same embeddings, so
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +57,7 @@ from ._tensorflow import keras, tf
 from .validation import LessonError, peak_checked
 from .yamnet import in_batches
 
-__all__ = ["TracedTraining", "cached_patches", "predict_patches"]
+__all__ = ["TracedTraining", "cached_patches", "predict_patches", "seed_new_weights"]
 
 # --------------------------------------------------------------------------- patches
 
@@ -86,6 +93,21 @@ def cached_patches(
             [np.array(sample_rate), *clips],
             lambda: features.clip_patches(clips, sample_rate),
         )
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def seed_new_weights(seed: int) -> None:
+    """The same new weights as after ``keras.utils.set_random_seed(seed)``, caches kept.
+
+    Keras gives each new layer's initialiser a seed drawn from Python's
+    ``random`` module; NumPy's global generator is seeded too, as Keras does.
+    TensorFlow's global seed is left alone: setting it empties the kernel
+    cache, and nothing here draws from TensorFlow's own random operations.
+    """
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 -- the global generator, as Keras seeds it
 
 
 # --------------------------------------------------------------------------- folding

@@ -265,7 +265,7 @@ def _yamnet_with_new_head(num_classes: int, mode: str, seed: int) -> Any:
     """YAMNet (Google's weights, or random ones from scratch) with a new seeded output layer."""
     from .yamnet import build_yamnet
 
-    keras.utils.set_random_seed(seed)
+    _fast.seed_new_weights(seed)  # keras.utils.set_random_seed, minus a cache flush
     return build_yamnet(num_classes, weights=None if mode == "scratch" else "auto")
 
 
@@ -274,7 +274,7 @@ def _start_from_random_weights(network: Any, seed: int) -> None:
 
     Batch norm is unfrozen: with random weights there are no statistics to keep.
     """
-    keras.utils.set_random_seed(seed)
+    _fast.seed_new_weights(seed)
     network.set_weights(keras.models.clone_model(network).get_weights())
     for layer in network.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
