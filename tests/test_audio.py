@@ -159,6 +159,7 @@ def test_spoken_digits_are_downloaded_when_not_beside_the_project(
         folder = audio.fsdd_dir(url=f"{base}/fsdd.zip")
     finally:
         httpd.shutdown()
+        httpd.server_close()
     assert (folder / "recordings").is_dir() and len(list(folder.glob("recordings/*.wav"))) == 10
     assert audio.fsdd_dir(download=False) == folder  # found in the cache next time
 
