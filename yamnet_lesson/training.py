@@ -156,22 +156,9 @@ def fine_tune(
             mode, epochs, batch_size, learning_rate, validation_frequency, seed, sample_rate
         )
     )
-    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate, "train_audio")
-    classes, train_targets = _encode(train_labels, train_clips, "train_labels")
-    y_train = train_targets[train_clips]  # each patch gets its clip's label
-    validation = None
-    if isinstance(validation_audio, numbers.Number):  # fine_tune(audio, labels, 5): epochs?
-        raise LessonError(
-            f"validation_audio is {validation_audio}, a single number; settings are given by "
-            f"name, e.g. fine_tune(train_audio, train_labels, epochs={validation_audio})."
-        )
-    if (validation_audio is None) != (validation_labels is None):
-        raise LessonError("give both validation_audio and validation_labels, or neither.")
-    if validation_audio is not None:
-        x_val, val_clips = _fast.cached_patches(validation_audio, sample_rate, "validation_audio")
-        val_targets = _encode(validation_labels, val_clips, "validation_labels", classes)[1]
-        validation = (x_val, val_clips, val_targets)
-
+    x_train, y_train, classes, validation = _patches_and_targets(
+        train_audio, train_labels, validation_audio, validation_labels, sample_rate
+    )
     if network is None:
         network = _yamnet_with_new_head(len(classes), mode, seed)
     elif mode == "scratch":
@@ -308,8 +295,40 @@ def _check_network(network: Any, classes: list[Any]) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Settings, labels, accuracy
+# Settings, data, labels, accuracy
 # ---------------------------------------------------------------------------
+
+
+def _patches_and_targets(
+    train_audio: Any,
+    train_labels: Sequence[Any],
+    validation_audio: Any,
+    validation_labels: Sequence[Any] | None,
+    sample_rate: int,
+) -> tuple[np.ndarray, np.ndarray, list[Any], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """Log-mel patches and class indices for training, and the validation set if given.
+
+    Returns ``x_train`` ``(patches, 96, 64)``, ``y_train`` ``(patches,)`` (each
+    patch gets its clip's class), the class list, and ``validation``: None or
+    ``(x_val, val_clips, val_targets)`` -- patches, each patch's clip, each
+    clip's class (validation is scored per clip).
+    """
+    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate, "train_audio")
+    classes, train_targets = _encode(train_labels, train_clips, "train_labels")
+    y_train = train_targets[train_clips]  # each patch gets its clip's label
+    validation = None
+    if isinstance(validation_audio, numbers.Number):  # fine_tune(audio, labels, 5): epochs?
+        raise LessonError(
+            f"validation_audio is {validation_audio}, a single number; settings are given by "
+            f"name, e.g. fine_tune(train_audio, train_labels, epochs={validation_audio})."
+        )
+    if (validation_audio is None) != (validation_labels is None):
+        raise LessonError("give both validation_audio and validation_labels, or neither.")
+    if validation_audio is not None:
+        x_val, val_clips = _fast.cached_patches(validation_audio, sample_rate, "validation_audio")
+        val_targets = _encode(validation_labels, val_clips, "validation_labels", classes)[1]
+        validation = (x_val, val_clips, val_targets)
+    return x_train, y_train, classes, validation
 
 
 def _check_settings(
