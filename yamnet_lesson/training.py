@@ -423,9 +423,17 @@ def _encode(
     lookup = {c: i for i, c in enumerate(classes)}
     unknown = sorted({str(v) for v in values if v not in lookup})
     if unknown:
+        kinds = {type(v).__name__ for v in values}, {type(c).__name__ for c in classes}
+        hint = (
+            f" ({name} holds {', '.join(sorted(kinds[0]))} labels, the training labels "
+            f"{', '.join(sorted(kinds[1]))}: use the same kind)"
+            if kinds[0].isdisjoint(kinds[1])
+            else ""
+        )
         raise LessonError(
-            f"{name} contains {unknown}, never seen in training (classes: {classes}); "
-            "add training examples of it or drop those clips."
+            f"{name} contains {unknown}, never seen in training (classes: {classes}){hint}; "
+            f"add training examples of {'it' if len(unknown) == 1 else 'them'} or drop those "
+            "clips."
         )
     return classes, np.array([lookup[v] for v in values], dtype=np.int32)
 
@@ -543,7 +551,15 @@ class FineTuneResult:
     @property
     def validation_accuracy(self) -> float:
         """The last validation accuracy measured (a fraction; NaN without validation)."""
-        values = [v for v in self.iteration_history.get("val_accuracy", []) if not math.isnan(v)]
+        return self._last_measured("val_accuracy")
+
+    @property
+    def validation_loss(self) -> float:
+        """The last validation loss measured (mean cross-entropy; NaN without validation)."""
+        return self._last_measured("val_loss")
+
+    def _last_measured(self, key: str) -> float:
+        values = [v for v in self.iteration_history.get(key, []) if not math.isnan(v)]
         return float(values[-1]) if values else math.nan
 
     @property
