@@ -125,7 +125,7 @@ def test_a_little_beyond_full_scale_is_used_as_it_is_with_a_warning():
     with pytest.warns(UserWarning) as warned:
         got = check_audio(hot)
     assert [str(w.message) for w in warned] == [
-        "audio peaks at 1.5, a little beyond [-1, 1]; it is used as it is (divide it by "
+        "audio peaks at 1.5, beyond [-1, 1]; it is used as it is (divide it by "
         "np.abs(audio).max() if it should fit in [-1, 1])."
     ]
     assert warned[0].filename == __file__  # pointed at the caller's line, not the package

@@ -293,7 +293,7 @@ def _check_peak(array: np.ndarray, name: str) -> None:
             f"peak first: {name} / np.abs({name}).max()."
         )
     warn_at_caller(
-        f"{name} peaks at {peak:.3g}, a little beyond [-1, 1]; it is used as it is (divide it "
+        f"{name} peaks at {peak:.3g}, beyond [-1, 1]; it is used as it is (divide it "
         f"by np.abs({name}).max() if it should fit in [-1, 1])."
     )
 
