@@ -33,5 +33,7 @@ def test_no_memory_limit_setting_means_the_computers_memory(monkeypatch):
     monkeypatch.setenv("MEM_LIMIT", "not a number")
     limit = notebook.memory_limit()
     assert 0 < limit <= notebook.psutil.virtual_memory().total
+    monkeypatch.setenv("MEM_LIMIT", "0")
+    assert notebook.memory_limit() == limit
     monkeypatch.setenv("MEM_LIMIT", str(limit - 1))
     assert notebook.memory_limit() == limit - 1

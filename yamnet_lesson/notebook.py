@@ -43,7 +43,7 @@ def memory_limit() -> int:
             limits.append(int(Path(path).read_text().strip()))
     with contextlib.suppress(ValueError):
         limits.append(int(os.environ.get("MEM_LIMIT", "")))
-    return min(limits)
+    return min(limit for limit in limits if limit > 0)  # 0: no limit set
 
 
 def _other_kernels() -> list[tuple[int, int]]:
