@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .versions import check_versions
 __all__ = ["KERNEL_PEAK_BYTES", "memory_advice", "memory_limit", "setup"]
 
 KERNEL_PEAK_BYTES = 1_600_000_000
-"""The most memory a lesson notebook's kernel takes: notebook 5's, 1.58 GB (README's figures)."""
+"""The most memory a lesson notebook's kernel takes: notebook 5's, 1,581 MB (README's figures)."""
 
 _CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
@@ -68,10 +69,11 @@ def memory_advice() -> str | None:
     if not others or held + KERNEL_PEAK_BYTES <= limit:
         return None
     kernels = "kernel holds" if len(others) == 1 else "kernels hold"
+    gb = 2**30  # the "GB" mybinder.org and most system monitors mean: 2 GB = 2 * 2**30 bytes
     return (
-        f"Memory: this session has {limit / 1e9:.1f} GB and {len(others)} other notebook "
-        f"{kernels} {held / 1e9:.1f} GB of it; the lesson's notebooks need up to "
-        f"{KERNEL_PEAK_BYTES / 1e9:.1f} GB each, so this one's kernel could die halfway. Shut "
+        f"Memory: this session has {limit / gb:.1f} GB and {len(others)} other notebook "
+        f"{kernels} {held / gb:.1f} GB of it; the lesson's notebooks need up to "
+        f"{KERNEL_PEAK_BYTES / gb:.1f} GB each, so this one's kernel could die halfway. Shut "
         "the others down first (JupyterLab: the Running Terminals and Kernels panel in the "
         "left sidebar, or Kernel > Shut Down Kernel in their tabs)."
     )
@@ -84,7 +86,7 @@ def setup() -> None:
     mpl.rcParams.update({"figure.dpi": 100, "axes.titlesize": 11, "figure.max_open_warning": 0})
     advice = memory_advice()
     if advice:
-        print(advice)
+        print(textwrap.fill(advice, 90))  # JupyterLab would break its lines mid-word
     try:
         from IPython import get_ipython
     except ImportError:  # plain Python: nothing to configure
