@@ -23,8 +23,9 @@ from .versions import check_versions
 
 __all__ = ["KERNEL_PEAK_BYTES", "memory_advice", "memory_limit", "setup"]
 
-KERNEL_PEAK_BYTES = 1_600_000_000
-"""The most memory a lesson notebook's kernel takes: notebook 5's, 1,581 MB (README's figures)."""
+KERNEL_PEAK_BYTES = 1_600 * 2**20
+"""The most memory a lesson notebook's kernel takes, rounded up: notebook 5's peak is 1,581 MB
+(the README's figures, in MB of 2**20 bytes, the unit used here throughout)."""
 
 _CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
@@ -69,7 +70,7 @@ def memory_advice() -> str | None:
     if not others or held + KERNEL_PEAK_BYTES <= limit:
         return None
     kernels = "kernel holds" if len(others) == 1 else "kernels hold"
-    gb = 2**30  # the "GB" mybinder.org and most system monitors mean: 2 GB = 2 * 2**30 bytes
+    gb = 2**30  # the GB of mybinder.org's "2 GB" and of the README's figures
     return (
         f"Memory: this session has {limit / gb:.1f} GB and {len(others)} other notebook "
         f"{kernels} {held / gb:.1f} GB of it; the lesson's notebooks need up to "
