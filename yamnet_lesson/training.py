@@ -313,10 +313,6 @@ def _patches_and_targets(
     ``(x_val, val_clips, val_targets)`` -- patches, each patch's clip, each
     clip's class (validation is scored per clip).
     """
-    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate, "train_audio")
-    classes, train_targets = _encode(train_labels, train_clips, "train_labels")
-    y_train = train_targets[train_clips]  # each patch gets its clip's label
-    validation = None
     if isinstance(validation_audio, numbers.Number):  # fine_tune(audio, labels, 5): epochs?
         raise LessonError(
             f"validation_audio is {validation_audio}, a single number; settings are given by "
@@ -324,6 +320,10 @@ def _patches_and_targets(
         )
     if (validation_audio is None) != (validation_labels is None):
         raise LessonError("give both validation_audio and validation_labels, or neither.")
+    x_train, train_clips = _fast.cached_patches(train_audio, sample_rate, "train_audio")
+    classes, train_targets = _encode(train_labels, train_clips, "train_labels")
+    y_train = train_targets[train_clips]  # each patch gets its clip's label
+    validation = None
     if validation_audio is not None:
         x_val, val_clips = _fast.cached_patches(validation_audio, sample_rate, "validation_audio")
         val_targets = _encode(validation_labels, val_clips, "validation_labels", classes)[1]
