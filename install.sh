@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the lesson into a virtual environment: the pinned pip section of
-# environment.yml (the one list of dependencies, which Binder uses too), then
-# this package in editable mode.
+# environment.yml (what Binder installs too), then this package in editable mode
+# with its "dev" extra (the test runners and linter, pinned in pyproject.toml).
 #
 #   bash install.sh [VENV_DIR]               # default: .venv
 #   PYTHON=/path/to/python3.12 bash install.sh
@@ -78,5 +78,6 @@ awk '/^ *- pip:/ {p = 1; next}
      p && /^ *- / {sub(/^ *- /, ""); print; next}
      p && NF && !/^ *#/ {p = 0}' environment.yml > "$venv/requirements.txt"
 "$venv/bin/python" -m pip install --quiet -r "$venv/requirements.txt"
-"$venv/bin/python" -m pip install --quiet --no-deps -e .
+# the lesson itself, with the developers' tools pinned in pyproject.toml's "dev" extra
+"$venv/bin/python" -m pip install --quiet -e ".[dev]"
 echo "Installed into $venv. Open the lesson with '$venv/bin/jupyter lab notebooks/01_building_the_data.ipynb', or activate the environment with '. $venv/bin/activate'."

@@ -1,5 +1,7 @@
-"""One source of truth: environment.yml pins what the package needs; install.sh, CI and
-Binder use it. install.sh's choice of Python is checked with stand-in interpreters."""
+"""Each version pinned once: environment.yml pins what the lesson runs on (install.sh, CI and
+Binder use it); pyproject.toml's "dev" extra pins the developers' tools, which install.sh adds
+and Binder's image leaves out. install.sh's choice of Python is checked with stand-in
+interpreters."""
 
 import re
 import subprocess
@@ -33,30 +35,42 @@ def test_every_package_dependency_is_pinned_in_environment_yml():
         assert name in pins, f"{name} is a dependency but not pinned in environment.yml"
 
 
+def dev_extra() -> dict[str, str]:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in project["optional-dependencies"]["dev"]:
+        name, _, version = line.partition("==")
+        assert version, f"{line!r} in the dev extra is not pinned with =="
+        pins[name.lower()] = version
+    return pins
+
+
 def test_the_tested_stack_is_pinned():
     pins = pip_section()
     assert pins["tensorflow"].startswith("2.21")
-    for package in (
-        "tensorflow-hub",
-        "librosa",
-        "matplotlib",
-        "ipywidgets",
-        "jupyterlab",
-        "nbval",
-        "ai-edge-litert",
-    ):
+    for package in ("tensorflow-hub", "librosa", "matplotlib", "ipywidgets", "jupyterlab"):
         assert package in pins
+    assert "ai-edge-litert" in pins
+
+
+def test_binder_image_leaves_the_developers_tools_out_and_each_version_is_pinned_once():
+    runtime, dev = pip_section(), dev_extra()
+    for tool in ("nbval", "pytest", "ruff", "playwright", "hypothesis", "pyyaml"):
+        assert tool in dev and tool not in runtime, tool
+    assert not set(runtime) & set(dev), "a package pinned in both lists"
 
 
 def test_install_ci_and_binder_install_from_environment_yml():
     install = (REPO / "install.sh").read_text()
     assert "environment.yml" in install and "pip install --quiet -r" in install
+    assert 'pip install --quiet -e ".[dev]"' in install  # the tools, from the dev extra
     run = (REPO / ".ci" / "run").read_text()
     assert "bash install.sh" in run and "YAMNET_LESSON_MODEL_DIR" in run
     assert "python -m pytest --full" in run  # the full suite on 3.11 ...
     assert re.search(r"python_of 3\.1[23]\)", run) and "\n  python -m pytest\n" in run  # ... and
     post_build = (REPO / "postBuild").read_text()  # the everyday one on a second Python
     assert "pip install --no-deps -e ." in post_build and "yamnet_lesson download" in post_build
+    assert "[dev]" not in post_build
 
 
 def fake_python(folder: Path, name: str, version: str | None) -> None:
