@@ -1,6 +1,7 @@
 """The reference workflow and the lesson's experiments, built on :func:`fine_tune`.
 
-* :func:`split_reference` -- the reference's split: the first K of each class train;
+* :func:`split_reference` -- the reference's split (defined in :mod:`.signals`, which
+  needs no TensorFlow: notebook 1 splits without loading it);
 * :func:`train_on_split`  -- that split, fine-tuned (what the interactive trainer runs);
 * :func:`run_reference`   -- the whole reference workflow, start to finish;
 * :func:`accuracy_vs_k`   -- validation accuracy against K, per mode and seed
@@ -23,15 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from .signals import split_reference
 from .training import FineTuneResult, fine_tune
-from .validation import (
-    LessonError,
-    check_audio,
-    check_examples_per_class,
-    check_int,
-    check_mode,
-    check_seed,
-)
+from .validation import LessonError, check_int, check_mode, check_seed
 
 __all__ = [
     "DIGIT_SPLITS",
@@ -42,43 +37,6 @@ __all__ = [
     "split_reference",
     "train_on_split",
 ]
-
-
-def split_reference(
-    audio: np.ndarray, labels: Sequence[Any], k: int = 5, *, verbose: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split like the reference: the first ``k`` signals of each class train, the rest validate.
-
-    Parameters
-    ----------
-    audio : array, shape ``(samples, signals)``
-        One signal per column, as :func:`yamnet_lesson.signals.noise_dataset` returns it.
-    labels : sequence, length ``signals``
-    k : int
-        Training examples per class (1 up to one less than the smallest class).
-
-    Returns
-    -------
-    train_audio, train_labels, validation_audio, validation_labels
-        Audio keeps the ``(samples, signals)`` layout; labels are arrays.
-    """
-    audio = check_audio(audio, "audio")
-    labels = np.asarray(labels)
-    if audio.ndim != 2 or labels.ndim != 1 or audio.shape[1] != labels.shape[0]:
-        raise LessonError(
-            f"audio must be (samples, signals) with one label per column; got audio {audio.shape} "
-            f"and {labels.size} labels."
-        )
-    k = check_examples_per_class(k, labels.tolist())
-    classes = list(dict.fromkeys(labels.tolist()))
-    smallest = min(int(np.sum(labels == c)) for c in classes)
-    is_train = np.zeros(labels.shape[0], dtype=bool)
-    for name in classes:
-        is_train[np.flatnonzero(labels == name)[:k]] = True
-    if verbose:
-        print(f"Number of samples per noise color in train set = {k}")
-        print(f"Number of samples per noise color in validation set = {smallest - k}")
-    return audio[:, is_train], labels[is_train], audio[:, ~is_train], labels[~is_train]
 
 
 def train_on_split(

@@ -256,7 +256,7 @@ class ExportedClassifier:
     def __init__(self, path: str | os.PathLike[str], class_names: Sequence[str] | None = None):
         from ai_edge_litert.interpreter import Interpreter
 
-        from ._tensorflow import silenced_stderr
+        from ._quiet import silenced_stderr
 
         self.path = Path(path)
         if not self.path.is_file():

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import assets
-from ._tensorflow import silenced_stderr
+from ._quiet import silenced_stderr
 from .features import PATCH_SAMPLES
 from .validation import LessonError, check_waveform
 

@@ -9,17 +9,30 @@ The three colours differ only in how their power is spread over frequency:
 * white noise: the same power at every frequency (0 dB per decade);
 * pink noise: power falls as 1/f (-10 dB per decade, -3 dB per octave);
 * brown noise: power falls as 1/f^2 (-20 dB per decade), like a random walk.
+
+:func:`split_reference` splits such a dataset as the reference does (the first K
+signals of each class train); it lives here, with the data, so that a notebook can
+split without loading TensorFlow.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.signal
 
 from .features import SAMPLE_RATE
-from .validation import MAX_SEED, LessonError, check_audio, check_int, check_positive, check_seed
+from .validation import (
+    MAX_SEED,
+    LessonError,
+    check_audio,
+    check_examples_per_class,
+    check_int,
+    check_positive,
+    check_seed,
+)
 
 __all__ = [
     "NOISE_COLORS",
@@ -33,6 +46,7 @@ __all__ = [
     "power_spectrum",
     "siren",
     "spectral_slope",
+    "split_reference",
     "white_noise",
 ]
 
@@ -245,3 +259,40 @@ def demo_clip(
         for i, name in enumerate(names)
     ]
     return np.concatenate(pieces).astype(np.float32), segments
+
+
+def split_reference(
+    audio: np.ndarray, labels: Sequence[Any], k: int = 5, *, verbose: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split like the reference: the first ``k`` signals of each class train, the rest validate.
+
+    Parameters
+    ----------
+    audio : array, shape ``(samples, signals)``
+        One signal per column, as :func:`yamnet_lesson.signals.noise_dataset` returns it.
+    labels : sequence, length ``signals``
+    k : int
+        Training examples per class (1 up to one less than the smallest class).
+
+    Returns
+    -------
+    train_audio, train_labels, validation_audio, validation_labels
+        Audio keeps the ``(samples, signals)`` layout; labels are arrays.
+    """
+    audio = check_audio(audio, "audio")
+    labels = np.asarray(labels)
+    if audio.ndim != 2 or labels.ndim != 1 or audio.shape[1] != labels.shape[0]:
+        raise LessonError(
+            f"audio must be (samples, signals) with one label per column; got audio {audio.shape} "
+            f"and {labels.size} labels."
+        )
+    k = check_examples_per_class(k, labels.tolist())
+    classes = list(dict.fromkeys(labels.tolist()))
+    smallest = min(int(np.sum(labels == c)) for c in classes)
+    is_train = np.zeros(labels.shape[0], dtype=bool)
+    for name in classes:
+        is_train[np.flatnonzero(labels == name)[:k]] = True
+    if verbose:
+        print(f"Number of samples per noise color in train set = {k}")
+        print(f"Number of samples per noise color in validation set = {smallest - k}")
+    return audio[:, is_train], labels[is_train], audio[:, ~is_train], labels[~is_train]
