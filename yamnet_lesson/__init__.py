@@ -33,7 +33,7 @@ _LAZY = {
     "build_yamnet": "yamnet",
     "load_yamnet": "yamnet",
     "fine_tune": "training",
-    "split_reference": "experiments",
+    "split_reference": "signals",
     "run_reference": "experiments",
 }
 
@@ -48,6 +48,7 @@ _SUBMODULES = (
     "experiments",
     "export",
     "listen",
+    "memory",
     "notebook",
     "official",
     "plots",
