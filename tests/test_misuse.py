@@ -507,3 +507,38 @@ def test_clips_of_a_few_milliseconds_are_warned_about_once():
         warnings.simplefilter("error")  # 50 ms and more: a short sound, not a slip
         features.clip_patches([PINK, PINK[:400]], sample_rate=8_000)
         features.clip_patches(REFERENCE[:800])
+
+
+# --------------------------------------------------------------------------- issue 24
+
+
+def test_read_audio_calls_a_folder_a_folder(tmp_path):
+    assert refusal(lambda: audio.read_audio(tmp_path)) == (
+        f"{tmp_path} is a folder, not a sound file; pass the path of one file in it."
+    )
+
+
+def test_read_audio_expands_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    soundfile.write(tmp_path / "clip.wav", PINK * 0.5, SECOND)
+    waveform, rate = audio.read_audio("~/clip.wav")
+    assert rate == SECOND and waveform.shape == PINK.shape
+
+
+@pytest.mark.parametrize("bad", [-1, 0, float("nan"), "10", True])
+def test_read_audio_checks_max_seconds(tmp_path, bad):
+    soundfile.write(tmp_path / "clip.wav", PINK * 0.5, SECOND)
+    assert refusal(lambda: audio.read_audio(tmp_path / "clip.wav", max_seconds=bad)).startswith(
+        "max_seconds must be a number above 0, got"
+    )
+
+
+def test_tflite_weights_refuses_a_file_with_one_byte_flipped(shared_dir, tmp_path):
+    from yamnet_lesson.yamnet import tflite_weights
+
+    original = (shared_dir / "models" / "yamnet" / assets.YAMNET_TFLITE.name).read_bytes()
+    flipped = bytearray(original)
+    flipped[len(flipped) // 2] ^= 0xFF
+    path = tmp_path / assets.YAMNET_TFLITE.name
+    path.write_bytes(bytes(flipped))
+    assert "its SHA-256 differs from the published one" in refusal(lambda: tflite_weights(path))
