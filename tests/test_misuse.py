@@ -6,6 +6,7 @@ arrays, one YAMNet load.  Download folders are in test_assets.py (they need its
 server on 127.0.0.1).
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -507,3 +508,80 @@ def test_clips_of_a_few_milliseconds_are_warned_about_once():
         warnings.simplefilter("error")  # 50 ms and more: a short sound, not a slip
         features.clip_patches([PINK, PINK[:400]], sample_rate=8_000)
         features.clip_patches(REFERENCE[:800])
+
+
+# --------------------------------------------------------------------------- issue 24
+
+
+def test_read_audio_calls_a_folder_a_folder(tmp_path):
+    assert refusal(lambda: audio.read_audio(tmp_path)) == (
+        f"{tmp_path} is a folder, not a sound file; pass the path of one file in it."
+    )
+
+
+def test_read_audio_expands_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    soundfile.write(tmp_path / "clip.wav", PINK * 0.5, SECOND)
+    waveform, rate = audio.read_audio("~/clip.wav")
+    assert rate == SECOND and waveform.shape == PINK.shape
+
+
+@pytest.mark.parametrize("bad", [-1, 0, float("nan"), "10", True])
+def test_read_audio_checks_max_seconds(tmp_path, bad):
+    soundfile.write(tmp_path / "clip.wav", PINK * 0.5, SECOND)
+    assert refusal(lambda: audio.read_audio(tmp_path / "clip.wav", max_seconds=bad)).startswith(
+        "max_seconds must be a number above 0, got"
+    )
+
+
+def test_tflite_weights_refuses_a_file_with_one_byte_flipped(shared_dir, tmp_path):
+    from yamnet_lesson.yamnet import tflite_weights
+
+    original = (shared_dir / "models" / "yamnet" / assets.YAMNET_TFLITE.name).read_bytes()
+    flipped = bytearray(original)
+    flipped[len(flipped) // 2] ^= 0xFF
+    path = tmp_path / assets.YAMNET_TFLITE.name
+    path.write_bytes(bytes(flipped))
+    assert "its SHA-256 differs from the published one" in refusal(lambda: tflite_weights(path))
+
+
+def _interrupt_reference(when_training: bool):
+    """``python -m yamnet_lesson reference`` with a real SIGINT: (status, stderr)."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    command = [sys.executable, "-m", "yamnet_lesson", "reference", "--epochs", "60"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    if when_training:  # after the table's first row (iteration 1)
+        line = "x"
+        while line and not re.match(r"^\|\s+\d", line):
+            line = process.stdout.readline()
+        time.sleep(0.3)
+    else:
+        time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+@pytest.mark.parametrize("when_training", [False, True], ids=["start-up", "training"])
+def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(shared_dir, when_training):
+    status, err = _interrupt_reference(when_training)
+    assert status == 130 and "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    if when_training:
+        assert re.match(
+            r"Interrupted during training, after \d+ of 60 iterations; the partly trained "
+            r"network was not kept and nothing was written\.$",
+            line,
+        )
+    else:
+        assert line.startswith("Interrupted during start-up") and "nothing was" in line

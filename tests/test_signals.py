@@ -77,7 +77,7 @@ def test_bad_sizes_are_refused_clearly(bad):
     [
         (lambda: signals.pink_noise(100, seed=1.5), "seed must be a whole number"),
         (lambda: signals.white_noise(100, seed=-1), "seed must be a whole number from 0 to 4,"),
-        (lambda: signals.noise_dataset(2, seconds=float("nan")), "seconds must be a positive"),
+        (lambda: signals.noise_dataset(2, seconds=float("nan")), "seconds must be a number above"),
         (lambda: signals.noise_dataset(2, seconds="1"), "seconds must be a number"),
         (lambda: signals.noise_dataset(2, sample_rate=0), "sample_rate must be at least 1"),
     ],

@@ -330,7 +330,7 @@ def network_with(outputs: int, activation: str = "softmax"):
         (lambda a, lab: fine_tune(a, lab, seed=2**32), r"seed must be at most 4,294,967,295"),
         (lambda a, lab: fine_tune(a.T, lab), r"looks transposed: pass train_audio\.T"),
         (lambda a, lab: fine_tune(a, lab, learning_rate="0.1"), "learning_rate must be a number"),
-        (lambda a, lab: fine_tune(a, lab, learning_rate=float("nan")), "must be a positive"),
+        (lambda a, lab: fine_tune(a, lab, learning_rate=float("nan")), "must be a number above 0"),
         (lambda a, lab: fine_tune(a, lab, validation_frequency=0), "validation_frequency must"),
         (lambda a, lab: fine_tune(a[:, :0], lab[:0]), "^train_audio holds no signals"),
         (lambda a, lab: fine_tune(a, lab, a[:, :0], lab[:0]), "^validation_audio holds no"),

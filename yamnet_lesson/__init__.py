@@ -17,11 +17,36 @@ only when one of their functions is first used.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
+import sys
 from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's log lines out of notebooks
+
+
+def _interrupted_at_start_up(signum: int, frame: Any) -> None:
+    """Ctrl-C while Python starts ``python -m yamnet_lesson``: one line, status 130.
+
+    Installed only for the command line (below), before the package's own
+    imports take their second; :func:`yamnet_lesson.__main__.main` puts
+    Python's usual handler back once it can say what an interruption stopped.
+    """
+    print(
+        "Interrupted during start-up, before any work began; nothing was changed.",
+        file=sys.stderr,
+        flush=True,
+    )
+    raise SystemExit(130)
+
+
+# "-m" is sys.argv[0] while ``python -m yamnet_lesson`` imports this package.
+_ARGV = getattr(sys, "argv", None) or [""]
+if _ARGV[0] == "-m" or os.path.basename(_ARGV[0]) == "yamnet-lesson":
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread; leave Python's
+        signal.signal(signal.SIGINT, _interrupted_at_start_up)
 
 from . import features, signals  # noqa: E402
 from .validation import LessonError  # noqa: E402

@@ -8,12 +8,17 @@
   (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
   classroom without internet.
+
+Ctrl-C stops any of them with one line saying what was interrupted and what
+was kept, and exit status 130 (128 + SIGINT, as a shell reports it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -21,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from .choices import MODES
-from .validation import LessonError
+from .validation import Interrupted, LessonError
+
+# What an interruption outside the guarded work leaves, per command.
+_INTERRUPTED = {
+    "check": ("the check", "nothing was changed"),
+    "reference": ("start-up, before training began", "nothing was trained or written"),
+    "download": (
+        "the download",
+        "files already complete in the folder are kept; nothing half-written is left",
+    ),
+}
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -148,13 +163,73 @@ def main(argv: Sequence[str] | None = None) -> None:
     download.add_argument("--to", required=True, help="destination folder")
     args = parser.parse_args(argv)
     handlers = {"check": _check, "reference": _reference, "download": _download}
+    stopped: list[tuple[str, str]] = []
+    previous = _on_interrupt(stopped, _INTERRUPTED[args.command])
     try:
         with warnings.catch_warnings():  # restores the usual display afterwards
             warnings.showwarning = _show_warning
             handlers[args.command](args)
-    except LessonError as error:
+    except Exception as error:
+        # After Ctrl-C, whatever came out is the interruption: inside TensorFlow's C++
+        # code a KeyboardInterrupt can come out as a SystemError or ValueError.
+        if stopped and not isinstance(error, Interrupted):
+            print(f"Interrupted during {'; '.join(stopped[0])}.", file=sys.stderr)
+            raise SystemExit(130) from None
+        if not isinstance(error, LessonError):
+            raise
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except KeyboardInterrupt as stop:
+        if isinstance(stop, Interrupted):
+            during, kept = stop.during, stop.kept
+        else:
+            during, kept = stopped[0] if stopped else _INTERRUPTED[args.command]
+        print(f"Interrupted during {during}; {kept}.", file=sys.stderr)
+        raise SystemExit(130) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _on_interrupt(stopped: list[tuple[str, str]], otherwise: tuple[str, str]) -> Any:
+    """Ctrl-C: note what it stopped (in ``stopped``; ``otherwise`` if not
+    training or exporting), then raise KeyboardInterrupt.
+
+    A second Ctrl-C ends the process at once, with status 130.  Returns the
+    handler it replaced (None where handlers cannot be set: not the main thread).
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        if stopped:
+            os._exit(130)
+        stopped.append(_what_was_interrupted(frame) or otherwise)
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        return None
+
+
+def _what_was_interrupted(frame: Any) -> tuple[str, str] | None:
+    """What the code at ``frame`` was doing, as (what was interrupted, what was kept)."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "fine_tune" and code.co_filename.endswith("training.py"):
+            done, total = frame.f_locals.get("iteration"), frame.f_locals.get("last_iteration")
+            if isinstance(done, int) and isinstance(total, int):
+                return (
+                    f"training, after {done} of {total} iterations",
+                    "the partly trained network was not kept and nothing was written",
+                )
+            return ("the preparation for training", "nothing was trained or written")
+        if code.co_name in ("export_result", "export_classifier"):
+            return (
+                "the export",
+                "the files written so far may be incomplete: run the command again",
+            )
+        frame = frame.f_back
+    return None
 
 
 if __name__ == "__main__":

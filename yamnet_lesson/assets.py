@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pooch
 
-from .validation import LessonError, warn_at_caller
+from .validation import LessonError, check_path, warn_at_caller
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -319,7 +319,8 @@ def download(remote: RemoteFile, folder: str | Path, *, url: str | None = None) 
     checksum does not match; in both cases nothing is left in ``folder``.
     """
     source = url or remote.url
-    target = Path(folder) / remote.name
+    folder = check_path(folder, "folder")
+    target = folder / remote.name
     if _known_copy(target, remote):
         return target
     if target.exists() or target.is_symlink():
@@ -328,7 +329,7 @@ def download(remote: RemoteFile, folder: str | Path, *, url: str | None = None) 
             "nothing was changed: move it away and try again."
         )
     try:
-        return _fetch(remote, Path(folder), source)
+        return _fetch(remote, folder, source)
     except _FetchError as error:
         raise LessonError(
             f"{remote.name} could not be downloaded from {source} ({error})."
@@ -369,7 +370,7 @@ def find_file(
     fetched again.  Raises :class:`LessonError` if the file cannot be had.
     """
     if path is not None:
-        return _explicit(remote, Path(path))
+        return _explicit(remote, check_path(path))
     model_dir = setting(MODEL_DIR_ENV)
     bad_setting = setting_problem(MODEL_DIR_ENV, "the folder holding YAMNet's files")
     if bad_setting:
@@ -444,7 +445,7 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
     on 127.0.0.1).  A file in ``dest`` that has an official file's name but
     not its checksum is refused before anything is fetched, and left alone.
     """
-    dest = Path(dest)
+    dest = check_path(dest, "dest")
     if dest.exists() and not dest.is_dir():
         raise LessonError(f"{dest} is a file; give a folder to download into.")
     models = (YAMNET_TFLITE, YAMNET_CLASS_MAP)
@@ -480,7 +481,7 @@ def fetch_fsdd(folder: str | Path, *, url: str | None = None) -> Path:
     :class:`LessonError` if the download fails or is not the dataset; then
     ``folder`` is as it was.
     """
-    folder = Path(folder)
+    folder = check_path(folder, "folder")
     fsdd = folder / "fsdd"
     if recordings_folder(fsdd) is not None:
         return fsdd

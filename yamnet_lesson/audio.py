@@ -15,7 +15,14 @@ from typing import Any, BinaryIO
 import numpy as np
 import soundfile
 
-from .validation import LessonError, check_audio, check_positive, warn_at_caller
+from .validation import (
+    LessonError,
+    check_audio,
+    check_path,
+    check_positive,
+    shown_path,
+    warn_at_caller,
+)
 
 __all__ = [
     "MAX_SECONDS",
@@ -42,12 +49,29 @@ def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[n
     file and ``scipy.io.wavfile.read`` of it give the same numbers.  Files
     longer than ``max_seconds`` are cut, with a note.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LessonError(f"{path} does not exist; check the file name and folder.")
-    if path.stat().st_size == 0:
-        raise LessonError(f"{path.name} is empty (0 bytes); record or copy the file again.")
-    return _decode(str(path), path.name, max_seconds)
+    path = check_path(path)
+    max_seconds = check_positive(max_seconds, "max_seconds")
+    shown = shown_path(path)
+    try:
+        if path.is_dir():
+            raise LessonError(
+                f"{shown} is a folder, not a sound file; pass the path of one file in it."
+            )
+        if not path.exists():
+            raise LessonError(f"{shown} does not exist; check the file name and folder.")
+        if not path.is_file():
+            raise LessonError(f"{shown} is not a regular file; pass the path of a sound file.")
+        size = path.stat().st_size
+    except OSError as error:  # e.g. a name too long for the file system, no permission
+        raise LessonError(
+            f"{shown} cannot be opened ({error.strerror or type(error).__name__}); "
+            "check the file name and folder."
+        ) from None
+    if size == 0:
+        raise LessonError(
+            f"{shown_path(path.name)} is empty (0 bytes); record or copy the file again."
+        )
+    return _decode(str(path), shown_path(path.name), max_seconds)
 
 
 def read_audio_bytes(
@@ -58,6 +82,13 @@ def read_audio_bytes(
     ``name`` is the file's name, used in messages only.  Returns
     ``(waveform (samples,) float32 in [-1, 1], sample_rate in Hz)``.
     """
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise LessonError(
+            f"content must be the file's bytes (bytes, bytearray or memoryview), got "
+            f"{type(content).__name__}; read_audio reads a file from its path."
+        )
+    name = shown_path(name) if isinstance(name, (str, bytes, os.PathLike)) else "the file"
+    max_seconds = check_positive(max_seconds, "max_seconds")
     content = bytes(content)
     if not content:
         raise LessonError(f"{name} is empty (0 bytes); record or copy the file again.")
@@ -70,20 +101,33 @@ def _decode(source: str | BinaryIO, name: str, max_seconds: float) -> tuple[np.n
         info = soundfile.info(source)
         if not isinstance(source, str):
             source.seek(0)
-        frames = min(info.frames, int(max_seconds * info.samplerate))
+    except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError) as error:
+        raise _not_audio(name, error) from None
+    wanted = max_seconds * info.samplerate  # may be inf, or above any length
+    frames = info.frames if wanted >= info.frames else int(wanted)
+    if frames == 0 and info.frames > 0:
+        raise LessonError(
+            f"max_seconds={max_seconds:g} keeps no sample of {name} (one sample lasts "
+            f"{1 / info.samplerate:.3g} s at {info.samplerate} Hz); pass a longer time."
+        )
+    try:
         data, sample_rate = soundfile.read(source, frames=frames, dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, ValueError, TypeError) as error:
-        reason = getattr(error, "error_string", None) or str(error)  # without the object's repr
-        raise LessonError(
-            f"{name} could not be read as audio ({reason.rstrip('.')}); save it as a WAV file "
-            "and retry."
-        ) from None
+        raise _not_audio(name, error) from None
     if frames < info.frames:
-        print(f"Note: {name} is {info.duration:.0f} s long; using its first {max_seconds:.0f} s.")
+        print(f"Note: {name} is {info.duration:.3g} s long; using its first {max_seconds:.3g} s.")
     if data.shape[0] == 0:
         raise LessonError(f"{name} holds no samples; record or copy the file again.")
     waveform = check_audio(data.mean(axis=1), name)
     return waveform, int(sample_rate)
+
+
+def _not_audio(name: str, error: Exception) -> LessonError:
+    reason = getattr(error, "error_string", None) or str(error)  # without the object's repr
+    return LessonError(
+        f"{name} could not be read as audio ({reason.rstrip('.')}); save it as a WAV file "
+        "and retry."
+    )
 
 
 def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import features
-from .validation import LessonError, check_int, check_positive
+from .validation import LessonError, check_int, check_path, check_positive
 
 __all__ = [
     "EVENT_THRESHOLD",
@@ -30,6 +30,9 @@ EVENT_THRESHOLD = 0.2
 
 def read_class_names(csv_path: str | Path) -> list[str]:
     """Display names from the official class map CSV (``index,mid,display_name``), in order."""
+    csv_path = check_path(csv_path, "csv_path")
+    if csv_path.is_dir():
+        raise LessonError(f"{csv_path} is a folder, not the class map; pass the CSV file in it.")
     try:
         with open(csv_path, newline="", encoding="utf-8") as file:
             rows = list(csv.DictReader(file))

@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from .signals import split_reference
-from .training import FineTuneResult, fine_tune
-from .validation import LessonError, check_int, check_mode, check_seed
+from .training import FineTuneResult, fine_tune, interrupt_stops
+from .validation import Interrupted, LessonError, check_int, check_mode, check_path, check_seed
 
 __all__ = [
     "DIGIT_SPLITS",
@@ -86,7 +86,10 @@ def run_reference(
     trained :class:`~yamnet_lesson.training.FineTuneResult` is under ``"result"``.
     With ``export_to`` (a folder, checked before training) the classifier is
     exported there (:func:`yamnet_lesson.export.export_result`); the paths
-    written are under ``"exported"``.
+    written are under ``"exported"``.  Interrupted (Ctrl-C, Kernel >
+    Interrupt) while it trains or exports, it raises
+    :class:`~yamnet_lesson.validation.Interrupted` saying what was kept:
+    a partly trained network is no reference, so nothing is exported.
     """
     from .progress import ProgressTable
     from .signals import noise_dataset
@@ -101,17 +104,18 @@ def run_reference(
         export_to = prepare_folder(export_to)  # a bad folder is reported before training
     start = time.perf_counter()
     audio, labels = noise_dataset(100, seed=seed)
-    result, val_labels = train_on_split(
-        audio,
-        labels,
-        k,
-        mode=mode,
-        epochs=epochs,
-        seed=seed,
-        validation_frequency=validation_frequency,
-        callbacks=ProgressTable() if verbose else None,
-        verbose=verbose,
-    )
+    with interrupt_stops():  # a partly trained reference is no reference: stop, keep nothing
+        result, val_labels = train_on_split(
+            audio,
+            labels,
+            k,
+            mode=mode,
+            epochs=epochs,
+            seed=seed,
+            validation_frequency=validation_frequency,
+            callbacks=ProgressTable() if verbose else None,
+            verbose=verbose,
+        )
     n_correct = round(result.validation_accuracy * len(val_labels))
     if verbose:
         print(
@@ -135,7 +139,13 @@ def run_reference(
     if export_to is not None:
         from .export import export_result
 
-        paths = export_result(result, export_to, verbose=verbose)
+        try:
+            paths = export_result(result, export_to, verbose=verbose)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"the export to {export_to}",
+                "the files written there so far may be incomplete: run the command again",
+            ) from None
         summary["exported"] = {kind: str(path) for kind, path in paths.items()}
     return summary
 
@@ -181,7 +191,7 @@ class _Results:
     """
 
     def __init__(self, path: str | Path | None, *, verbose: bool = False) -> None:
-        self.path, self.verbose = None if path is None else Path(path), verbose
+        self.path, self.verbose = None if path is None else check_path(path, "cache"), verbose
         exists = self.path is not None and self.path.is_file()
         self.stored: dict[str, Any] = json.loads(self.path.read_text()) if exists else {}
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import features
-from .validation import LessonError, check_waveform, peak_checked, warn_at_caller
+from .validation import LessonError, check_path, check_waveform, peak_checked, warn_at_caller
 
 __all__ = [
     "ExportedClassifier",
@@ -66,7 +66,7 @@ def prepare_folder(folder: str | os.PathLike[str]) -> Path:
     folder (or one of its parents) should be, or if the folder cannot be written.
     Returns the folder as an absolute :class:`~pathlib.Path`.
     """
-    path = Path(folder).expanduser().absolute()
+    path = check_path(folder, "folder").absolute()
     blocking = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise LessonError(
@@ -258,7 +258,11 @@ class ExportedClassifier:
 
         from ._quiet import silenced_stderr
 
-        self.path = Path(path)
+        self.path = check_path(path)
+        if self.path.is_dir():
+            raise LessonError(
+                f"{self.path} is a folder, not a .tflite file; load_exported finds the one in it."
+            )
         if not self.path.is_file():
             raise LessonError(f"{self.path} does not exist; export the classifier first.")
         try:
@@ -358,7 +362,7 @@ class ExportedClassifier:
 
 def load_exported(path: str | os.PathLike[str]) -> ExportedClassifier:
     """Load an exported ``.tflite`` classifier (or a folder holding one) into LiteRT."""
-    path = Path(path)
+    path = check_path(path)
     if path.is_dir():
         found = sorted(path.glob("*.tflite"))
         if len(found) != 1:

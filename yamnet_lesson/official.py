@@ -33,6 +33,8 @@ class OfficialYamnet:
     def __init__(self, path: str | Path) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
+        path = assets.find_file(assets.YAMNET_TFLITE, path)  # verified, as every loader does
+
         with warnings.catch_warnings(), silenced_stderr():
             warnings.simplefilter("ignore")  # "preserve_all_tensors is for debugging"
             self.interpreter = Interpreter(

@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,9 +37,34 @@ import numpy as np
 from . import _fast, features
 from ._tensorflow import keras, tf
 from .features import SAMPLE_RATE
-from .validation import LessonError, check_int, check_mode, check_positive, check_seed
+from .validation import (
+    Interrupted,
+    LessonError,
+    check_int,
+    check_mode,
+    check_positive,
+    check_seed,
+)
 
 __all__ = ["FineTuneResult", "fine_tune", "training_step"]
+
+_INTERRUPT_STOPS = ContextVar("interrupt_stops", default=False)
+
+
+@contextmanager
+def interrupt_stops() -> Iterator[None]:
+    """Within this block, Ctrl-C during :func:`fine_tune` raises :class:`Interrupted`.
+
+    By default an interruption ends training early and :func:`fine_tune`
+    returns what the network learned so far (Kernel > Interrupt in a
+    notebook).  A caller that keeps nothing of a partly trained network (the
+    reference workflow, the command line) stops instead.
+    """
+    token = _INTERRUPT_STOPS.set(True)
+    try:
+        yield
+    finally:
+        _INTERRUPT_STOPS.reset(token)
 
 
 # ---------------------------------------------------------------------------
@@ -210,6 +237,11 @@ def fine_tune(
                 callbacks.on_train_batch_end(step, logs)
             callbacks.on_epoch_end(epoch - 1, history.end_epoch())
     except KeyboardInterrupt:
+        if _INTERRUPT_STOPS.get():
+            raise Interrupted(
+                f"training, after {iteration} of {last_iteration} iterations",
+                "the partly trained network was not kept and nothing was written",
+            ) from None
         interrupted = True
         print(f"Interrupted after {iteration} iterations; the network keeps what it learned.")
         metrics, last_validation = _validate(run, mode, x_train, batch_size, validation)

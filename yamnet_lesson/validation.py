@@ -41,12 +41,14 @@ from .choices import MODES
 __all__ = [
     "MAX_PEAK",
     "MAX_SEED",
+    "Interrupted",
     "LessonError",
     "check_audio",
     "check_clips_layout",
     "check_examples_per_class",
     "check_int",
     "check_mode",
+    "check_path",
     "check_positive",
     "check_seed",
     "check_waveform",
@@ -65,6 +67,19 @@ _PACKAGE = str(Path(__file__).resolve().parent) + os.sep
 
 class LessonError(ValueError):
     """A problem the user can fix: the message says what happened and what to do."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or Kernel > Interrupt) stopped a piece of work that keeps nothing half done.
+
+    ``during`` says what was interrupted ("training, after 3 of 30
+    iterations"), ``kept`` what is left of it ("nothing was written"); the
+    command line prints them as one line and exits with status 130.
+    """
+
+    def __init__(self, during: str, kept: str) -> None:
+        super().__init__(f"interrupted during {during}; {kept}")
+        self.during, self.kept = during, kept
 
 
 def warn_at_caller(message: str) -> None:
@@ -108,13 +123,67 @@ def check_int(
     return int(value)
 
 
-def check_positive(value: Any, name: str) -> float:
-    """Return ``value`` as a ``float`` if it is a finite number above 0; else raise LessonError."""
+def check_positive(value: Any, name: str, high: float | None = None) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number above 0 (and at most ``high``).
+
+    Else raise LessonError naming the range accepted.
+    """
+    bounds = "a number above 0" + ("" if high is None else f" and at most {high:g}")
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise LessonError(f"{name} must be a number, got {value!r}.")
-    if not (np.isfinite(value) and value > 0):
-        raise LessonError(f"{name} must be a positive number, got {value}.")
+        raise LessonError(f"{name} must be {bounds}, got {_short_repr(value)}.")
+    if not (np.isfinite(value) and value > 0 and (high is None or value <= high)):
+        raise LessonError(f"{name} must be {bounds}, got {value}.")
     return float(value)
+
+
+def _short_repr(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, on one line (for messages)."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+
+
+def shown_path(path: Any) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 shown as ``\\xff`` escapes."""
+    try:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    except (TypeError, ValueError):
+        return str(path)
+
+
+def check_path(path: Any, name: str = "path") -> Path:
+    """Return a file or folder name as a :class:`~pathlib.Path`, with ``~`` expanded.
+
+    Accepts ``str``, ``bytes`` and ``os.PathLike`` (e.g. ``pathlib.Path``);
+    refuses anything else, an empty name and a name holding a NUL character
+    with one sentence.  ``~`` (or ``~user``) is expanded as a shell would;
+    where no home folder can be determined the name is kept as written.
+    """
+    if isinstance(path, (bytes, bytearray)):
+        path = os.fsdecode(bytes(path))
+    if not isinstance(path, (str, os.PathLike)):
+        raise LessonError(
+            f"{name} must be a file or folder name (a str or pathlib.Path), got "
+            f"{type(path).__name__} {_short_repr(path)}."
+        )
+    try:
+        text = os.fsdecode(os.fspath(path))
+    except TypeError:  # a PathLike whose __fspath__ returns neither str nor bytes
+        raise LessonError(
+            f"{name} must be a file or folder name, got {_short_repr(path)}."
+        ) from None
+    if not text:
+        raise LessonError(f"{name} is empty; give a file or folder name.")
+    if "\0" in text:
+        raise LessonError(f"{name} contains a NUL character (\\0), which no file name can hold.")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~someone" without such a user, or no home folder
+        return Path(text)
 
 
 def check_mode(mode: Any) -> str:

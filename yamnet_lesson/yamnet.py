@@ -32,7 +32,7 @@ import numpy as np
 from . import assets, features
 from ._tensorflow import keras, silenced_stderr, tf
 from .classes import read_class_names, top_classes
-from .validation import LessonError, check_int
+from .validation import LessonError, check_int, check_path
 
 __all__ = [
     "LAYERS",
@@ -149,13 +149,21 @@ def _dequantize(values: np.ndarray, quantization: dict[str, Any]) -> np.ndarray:
     return real.astype(np.float32)
 
 
-@lru_cache(maxsize=2)
 def tflite_weights(path: str | Path) -> dict[str, list[np.ndarray]]:
     """Read and dequantise the official TF Lite file's weights, keyed by our layer names.
 
+    ``path`` is Google's YAMNet TF Lite file or a folder holding it; like every
+    loader of the lesson it is verified first (its SHA-256 against the
+    published one), and any other file is refused with one sentence.
     Returns, for each convolution, ``[kernel, bias]`` in Keras layout (batch
     norm is folded into them); ``logits``: ``[kernel (1024, 521), bias (521,)]``.
     """
+    return _tflite_weights(assets.find_file(assets.YAMNET_TFLITE, check_path(path)))
+
+
+@lru_cache(maxsize=2)
+def _tflite_weights(path: Path) -> dict[str, list[np.ndarray]]:
+    """:func:`tflite_weights` of a file already verified."""
     from ai_edge_litert.interpreter import Interpreter
 
     try:
@@ -330,16 +338,16 @@ def build_yamnet(num_classes: int = N_CLASSES, weights: str | Path | None = "aut
             if isinstance(layer, keras.layers.BatchNormalization):
                 layer.trainable = False  # Google's statistics stay (see above)
     else:
-        loaded = {k: v for k, v in tflite_weights(path).items() if k in layer_names}
+        loaded = {k: v for k, v in _tflite_weights(path).items() if k in layer_names}
     _set_weights(model, loaded, path.name)
     return model
 
 
 def _weights_file(weights: str | Path) -> Path:
     """The weights file ``build_yamnet`` was given: the official TF Lite file (checked) or an h5."""
-    if weights == "auto":
+    if isinstance(weights, str) and weights == "auto":
         return assets.find_file(assets.YAMNET_TFLITE)
-    path = Path(weights)
+    path = check_path(weights, "weights")
     if path.is_dir() or path.suffix == ".tflite":  # Google's file, its SHA-256 verified
         return assets.find_file(assets.YAMNET_TFLITE, path)
     if path.suffix != ".h5":
@@ -467,7 +475,8 @@ def load_yamnet(path: str | Path | None = None, *, source: str = "auto") -> Any:
 
 
 def _load_files(path: str | Path | None) -> Yamnet:
-    folder = Path(path).parent if path is not None and Path(path).is_file() else path
+    path = None if path is None else check_path(path)
+    folder = path.parent if path is not None and path.is_file() else path
     tflite = assets.find_file(assets.YAMNET_TFLITE, path)
     class_map = assets.find_file(assets.YAMNET_CLASS_MAP, folder)
     return Yamnet(
