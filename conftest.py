@@ -1,27 +1,172 @@
 """Test configuration for tests/ and the notebooks.
 
-Finds ../shared through one setting, and chooses between the two test runs:
-``python -m pytest`` (the everyday run: every test but those marked ``slow``,
-which are skipped with the reason "runs with --full") and
-``python -m pytest --full`` (everything; what .ci/run runs).
+What the tests need, and where it comes from (as for a student: a setting,
+the lesson's cache, the lesson's verified download into its cache):
+
+* YAMNet's files (most tests, every notebook): ``YAMNET_LESSON_MODEL_DIR``, the
+  cache, or the download.  Checked once, as the session starts: where they
+  cannot be had, the run stops at once with one sentence naming what is missing
+  and the command that gets it (with or without ``CI``: never a skip).
+* the spoken digits (notebook 5 and the tests using the ``fsdd`` fixture):
+  ``YAMNET_LESSON_FSDD_DIR``, the cache, or the download (about 16 MB), tried
+  once as the session starts.  Where they cannot be had, those tests are
+  skipped with the reason; with ``CI`` set, they are errors.
+* five real recordings (the ``test_clips`` fixture): only the test setting
+  ``YAMNET_LESSON_TEST_AUDIO_DIR`` (nothing publishes them as one download);
+  skipped, or errors with ``CI`` set, where it names no folder holding them.
+
+``../shared`` (the development folder, in development and CI only) is reached
+through these settings alone: where it lies beside the project, each setting
+that is not in the environment is pointed at its part of it.  A setting set to
+nothing (``YAMNET_LESSON_FSDD_DIR=``) leaves that part out, as on a machine
+without ``../shared``.
+
+It also chooses between the two test runs: ``python -m pytest`` (the everyday
+run: every test but those marked ``slow``, which are skipped with the reason
+"runs with --full") and ``python -m pytest --full`` (everything; what .ci/run
+runs).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 
 pytest_plugins = ["pytester"]  # tests/test_selection.py runs pytest on small test files
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from yamnet_lesson import LessonError, assets, audio  # noqa: E402 (after the log level)
+
 REPO = Path(__file__).resolve().parent
 SHARED = REPO.parent / "shared"
+TEST_AUDIO_ENV = "YAMNET_LESSON_TEST_AUDIO_DIR"
+TEST_CLIPS = (
+    "baby_5000ms.wav",
+    "dog_975ms.wav",
+    "jingle_975ms.wav",
+    "meow_16k.wav",
+    "speech_whistling2.wav",
+)
+FROM_SHARED = {  # setting -> its part of ../shared
+    assets.MODEL_DIR_ENV: "models/yamnet",
+    audio.FSDD_ENV: "datasets/fsdd-dev",
+    TEST_AUDIO_ENV: "audio",
+}
+for _env, _part in FROM_SHARED.items():
+    if _env not in os.environ and (SHARED / _part).is_dir():
+        os.environ[_env] = str(SHARED / _part)
 
-if "YAMNET_LESSON_MODEL_DIR" not in os.environ and (SHARED / "models" / "yamnet").is_dir():
-    os.environ["YAMNET_LESSON_MODEL_DIR"] = str(SHARED / "models" / "yamnet")
+NEED_DIGITS = ("05_experiments_and_real_sounds.ipynb",)  # notebook 3 plays a siren without them
+MISSING: dict[str, str] = {}  # "fsdd" -> why the spoken digits cannot be had
+
+
+def yamnet_files_problem() -> str | None:
+    """None if YAMNet's files are in the setting's folder or the cache, or were downloaded
+    (verified) into the cache now; otherwise the one sentence that stops the run."""
+    remotes = (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP)
+    with warnings.catch_warnings():  # a bad setting is named in the sentence instead
+        warnings.simplefilter("ignore")
+        cache = assets.cache_dir()
+        missing, reasons = [], []
+        for remote in remotes:
+            try:
+                assets.find_file(remote, download=False)
+                continue
+            except LessonError:
+                pass
+            try:
+                assets.download(remote, cache)  # the lesson's verified download
+            except LessonError as error:
+                missing.append(remote)
+                reasons.append(str(error).rstrip("."))
+    if not missing:
+        return None
+    setting = assets.setting(assets.MODEL_DIR_ENV)
+    if setting is None:
+        named = "not set"
+    elif not setting.is_dir():
+        named = f"set to {setting}, which is no folder"
+    else:
+        named = f"set to {setting}"
+    what = " and ".join(f"{remote.description} ({remote.name})" for remote in missing)
+    why = ", ".join(dict.fromkeys(re.sub(r".*\((.*)\)$", r"\1", r) for r in reasons))
+    return (
+        f"The tests need {what}, which {'are' if len(missing) > 1 else 'is'} in neither "
+        f"{assets.MODEL_DIR_ENV} ({named}) nor the lesson's cache {cache} and could not be "
+        f"downloaded ({why}): run 'python -m yamnet_lesson download --to {cache}' on a machine "
+        f"with internet, or set {assets.MODEL_DIR_ENV} to a folder holding "
+        f"{'them' if len(missing) > 1 else 'it'}."
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Get YAMNet's files and the spoken digits (setting, cache or download) before any test."""
+    if session.config.option.collectonly:
+        return
+    problem = yamnet_files_problem()
+    if problem:
+        raise pytest.UsageError(problem)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            audio.fsdd_dir()  # the setting, the cache, or downloaded into the cache now
+        except LessonError as error:
+            MISSING["fsdd"] = f"the spoken digits are not here: {error}"
+
+
+def absent(reason: str) -> None:
+    """Skip the test for want of data, or, with ``CI`` set, make it an error."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: data the tests need must be there)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def fsdd() -> Path:
+    """The Free Spoken Digit Dataset's folder (holding ``recordings/``), as the lesson finds it."""
+    if "fsdd" in MISSING:
+        absent(MISSING["fsdd"])
+    return audio.fsdd_dir(download=False)
+
+
+def write_recordings(folder: Path, speaker: str = "jackson", n: int = 20) -> list[Path]:
+    """Stand-ins for ``n`` spoken-digit recordings of ``speaker`` in ``folder``, named as the
+    dataset names them (``<digit>_<speaker>_<index>.wav``): 8 kHz 16-bit tones, 0.3 to 0.75 s
+    long, one pitch per digit.  For tests of finding, fetching and reading, not of hearing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rate, paths = 8_000, []
+    for i in range(n):
+        digit, index = i % 10, i // 10
+        t = np.arange(int(rate * (0.3 + 0.05 * digit))) / rate
+        path = folder / f"{digit}_{speaker}_{index}.wav"
+        soundfile.write(path, 0.3 * np.sin(2 * np.pi * (300 + 100 * digit) * t), rate, "PCM_16")
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="session")
+def recordings_writer():
+    """:func:`write_recordings`, for tests that need spoken-digit files but not real speech."""
+    return write_recordings
+
+
+@pytest.fixture(scope="session")
+def test_clips() -> Path:
+    """The folder of the five real test recordings (``$YAMNET_LESSON_TEST_AUDIO_DIR``)."""
+    folder = assets.setting(TEST_AUDIO_ENV)
+    if folder is None or not all((folder / name).is_file() for name in TEST_CLIPS):
+        absent(
+            f"the five test recordings ({', '.join(TEST_CLIPS)}) are not here: set "
+            f"{TEST_AUDIO_ENV} to a folder holding them (../shared/audio in development)"
+        )
+    return folder
 
 
 FULL_OPTION = "--full"
@@ -40,11 +185,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected what they leave out
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Everyday run: skip (not deselect) the slow tests, so the summary counts them.
+    """Skip the notebooks that need the spoken digits where they cannot be had (not with CI).
+
+    Everyday run: skip (not deselect) the slow tests, so the summary counts them.
 
     A selection of slow tests only (``-m slow``, ``tests/test_browser.py``) would
     silently skip everything: that is refused with a sentence naming ``--full``.
     """
+    if "fsdd" in MISSING and not os.environ.get("CI"):
+        without_digits = pytest.mark.skip(reason=MISSING["fsdd"])
+        for item in items:
+            if item.path.name in NEED_DIGITS:
+                item.add_marker(without_digits)
     if config.getoption(FULL_OPTION):
         return
     skip = pytest.mark.skip(reason=SLOW_REASON)
@@ -58,17 +210,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f"all {skipped} tests selected are marked slow and the everyday run skips them; "
             f"add {FULL_OPTION} to run them."
         )
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The ../shared folder of real models and data; CI always has it."""
-    model_dir = os.environ.get("YAMNET_LESSON_MODEL_DIR")
-    parents = Path(model_dir).resolve().parents if model_dir else []
-    root = parents[1] if len(parents) >= 2 else SHARED  # shared/models/yamnet -> shared
-    if not (root / "audio").is_dir():
-        pytest.fail(
-            f"../shared (Google's YAMNet files and test audio) was not found at {root}; "
-            "set YAMNET_LESSON_MODEL_DIR=/path/to/shared/models/yamnet."
-        )
-    return root

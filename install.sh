@@ -33,12 +33,39 @@ done
 
 # "3.12" for a Python that runs, nothing (and failure) otherwise
 version_of() { "$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2> /dev/null; }
+
+# Why a pyenv shim runs no Python, as a sentence (nothing if $1 is not such a shim). A shim of
+# a version pyenv has not selected prints "pyenv: python3.12: command not found" and the
+# versions that have the command ("The `python3.12' command exists in these Python versions:");
+# one of a selected version that is not installed prints "pyenv: version `3.12.1' is not
+# installed (set by ...)".
+pyenv_problem() {
+  local said first found="" missing="" name=${1##*/} root=${PYENV_ROOT:-$HOME/.pyenv}
+  said=$("$1" -c 'import sys' 2>&1 > /dev/null) && return 0
+  case $said in "pyenv: "*) ;; *) return 0 ;; esac
+  first=${said%%$'\n'*}
+  local in_versions=$'exists in these Python versions:\n +([^\n]+)' not_installed="version \`([^']+)' is not installed"
+  [[ $said =~ $in_versions ]] && found=${BASH_REMATCH[1]}
+  [[ $first =~ $not_installed ]] && missing=${BASH_REMATCH[1]}
+  if [ -n "$found" ]; then
+    echo "$1 is a pyenv shim for a Python version pyenv has not selected ($first; $name exists in $found): run 'pyenv shell $found' first, or name the interpreter itself, PYTHON=$root/versions/$found/bin/$name"
+  elif [ -n "$missing" ]; then
+    echo "$1 is a pyenv shim, and the version pyenv has selected is not installed ($first): run 'pyenv install $missing' or select an installed version with 'pyenv shell', or name the interpreter itself, PYTHON=$root/versions/VERSION/bin/$name"
+  else
+    echo "$1 is a pyenv shim that runs no Python here ($first): select a version that has $name with 'pyenv shell' (or 'pyenv install' one), or name the interpreter itself, PYTHON=$root/versions/VERSION/bin/$name"
+  fi
+}
 supported() { case " $SUPPORTED " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 if [ -n "${PYTHON:-}" ]; then
   python=$PYTHON
   version=$(version_of "$python") || version=""
   if ! supported "$version"; then
+    shim=$(pyenv_problem "$python")
+    if [ -n "$shim" ]; then
+      echo "install.sh: PYTHON=$shim." >&2
+      exit 1
+    fi
     found="Python $version"
     [ -n "$version" ] || found="not a Python that runs"
     echo "install.sh: PYTHON=$python is $found, but $NEEDS." >&2

@@ -226,8 +226,8 @@ def test_unwritable_cache_falls_back_to_a_temporary_folder(tmp_path, monkeypatch
     assert folder != blocked and folder.is_dir() and os.access(folder, os.W_OK)
 
 
-def test_the_real_files_are_found_without_network(shared_dir, tmp_path, monkeypatch):
-    model_dir = shared_dir / "models" / "yamnet"
+def test_the_real_files_are_found_without_network(tmp_path, monkeypatch):
+    model_dir = assets.find_file(assets.YAMNET_TFLITE, download=False).parent  # the session's
     monkeypatch.setenv(assets.MODEL_DIR_ENV, str(model_dir))
     monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
     for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
@@ -242,22 +242,24 @@ def test_the_real_files_are_found_without_network(shared_dir, tmp_path, monkeypa
 TOP = "free-spoken-digit-dataset-1.0.10"  # the release archive's one top folder
 
 
-def write_fsdd_zip(path: Path, shared_dir: Path, top: str = TOP, n: int = 20) -> Path:
-    """A small stand-in for the release archive: ``n`` of jackson's recordings under ``top``."""
-    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_jackson_*"))
+def write_fsdd_zip(path: Path, writer, top: str = TOP, n: int = 20) -> Path:
+    """A small stand-in for the release archive: ``n`` recordings of jackson under ``top``
+    (written by ``writer``, the ``recordings_writer`` fixture)."""
+    recordings = writer(path.parent / f"{path.stem}-recordings", "jackson", n)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        for wav in recordings[:n]:
+        for wav in recordings:
             archive.write(wav, f"{top}/recordings/{wav.name}")
+        shutil.rmtree(recordings[0].parent)
     return path
 
 
 @pytest.fixture
-def lesson_server(server, shared_dir):
+def lesson_server(server, recordings_writer):
     """The server, also serving YAMNet's real files and a small spoken-digit archive."""
     url, served = server
     for remote in (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP):
-        shutil.copy(shared_dir / "models" / "yamnet" / remote.name, served)
-    write_fsdd_zip(served / assets.FSDD_ARCHIVE.name, shared_dir)
+        shutil.copy(assets.find_file(remote, download=False), served)
+    write_fsdd_zip(served / assets.FSDD_ARCHIVE.name, recordings_writer)
     return url, served
 
 
@@ -329,11 +331,11 @@ def test_an_archive_found_in_the_folder_is_left_alone_and_fetched_afresh(lesson_
 
 
 def test_a_partial_archive_offline_is_kept_and_not_blamed_on_the_url(
-    lesson_server, tmp_path, shared_dir
+    lesson_server, tmp_path, recordings_writer
 ):
     room = tmp_path / "room"
     room.mkdir()
-    whole = write_fsdd_zip(tmp_path / "whole.zip", shared_dir)
+    whole = write_fsdd_zip(tmp_path / "whole.zip", recordings_writer)
     partial = room / assets.FSDD_ARCHIVE.name
     partial.write_bytes(whole.read_bytes()[:50_000])
     source = f"http://127.0.0.1:9/{assets.FSDD_ARCHIVE.name}"
@@ -347,11 +349,11 @@ def test_a_partial_archive_offline_is_kept_and_not_blamed_on_the_url(
 
 
 def test_an_archive_with_the_recorded_size_and_checksum_is_used_and_kept(
-    tmp_path, shared_dir, monkeypatch
+    tmp_path, recordings_writer, monkeypatch
 ):
     room = tmp_path / "room"
     room.mkdir()
-    archive = write_fsdd_zip(room / assets.FSDD_ARCHIVE.name, shared_dir)
+    archive = write_fsdd_zip(room / assets.FSDD_ARCHIVE.name, recordings_writer)
     content = archive.read_bytes()
     recorded = (len(content), hashlib.sha256(content).hexdigest())
     monkeypatch.setattr(
@@ -397,7 +399,7 @@ def test_a_folder_in_the_way_of_the_unpacked_archive_is_not_touched(lesson_serve
 
 @pytest.mark.parametrize("fault", ["cut-off", "no-recordings", "bad-crc"])
 def test_a_bad_archive_from_the_server_leaves_the_folder_as_it_was(
-    server, tmp_path, shared_dir, fault
+    server, tmp_path, recordings_writer, fault
 ):
     url, served = server
     name = f"{fault}.zip"
@@ -405,7 +407,8 @@ def test_a_bad_archive_from_the_server_leaves_the_folder_as_it_was(
         with zipfile.ZipFile(served / name, "w") as archive:
             archive.writestr("something-else/readme.txt", "hello")
     else:
-        content = bytearray(write_fsdd_zip(tmp_path / "whole.zip", shared_dir, n=2).read_bytes())
+        whole = write_fsdd_zip(tmp_path / "whole.zip", recordings_writer, n=2)
+        content = bytearray(whole.read_bytes())
         content[2_000] ^= 0xFF  # inside the first recording's samples: its CRC no longer matches
         (served / name).write_bytes(bytes(content))
     source = f"{url}/cut/{name}" if fault == "cut-off" else f"{url}/{name}"

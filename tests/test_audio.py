@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from yamnet_lesson import LessonError, features
-from yamnet_lesson.audio import example_audio_dir, read_audio, read_upload
+from yamnet_lesson.audio import read_audio, read_upload
 
 
 def tone(rate: int, seconds: float, channels: int = 1) -> np.ndarray:
@@ -95,35 +95,29 @@ def test_a_truncated_body_still_reads_what_is_there(tmp_path):
     assert 0 < waveform.shape[0] <= 16_000 and patches.shape == (1, 96, 64)
 
 
-def test_example_clips_are_found(shared_dir):
-    folder = example_audio_dir()
-    assert folder is not None and (folder / "dog_975ms.wav").is_file()
+def test_the_lesson_never_looks_for_a_development_folder(tmp_path, monkeypatch, recordings_writer):
+    """A shared/ folder beside the project, or two levels above the model folder, holding the
+    spoken digits is invisible to the lesson: only its settings, its cache and a download count."""
+    from yamnet_lesson import assets, audio
+
+    shared = tmp_path / "shared"
+    recordings_writer(shared / "datasets" / "fsdd-dev" / "recordings", "jackson", 10)
+    (shared / "models" / "yamnet").mkdir(parents=True)
+    monkeypatch.setenv(assets.MODEL_DIR_ENV, str(shared / "models" / "yamnet"))
+    monkeypatch.delenv(audio.FSDD_ENV, raising=False)
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.chdir(shared)
+    with pytest.raises(LessonError, match="spoken-digit recordings were not found"):
+        audio.fsdd_dir(download=False)
+    monkeypatch.setenv(audio.FSDD_ENV, str(shared / "datasets" / "fsdd-dev"))  # the setting
+    assert audio.fsdd_dir(download=False) == shared / "datasets" / "fsdd-dev"
 
 
-@pytest.mark.parametrize("model_dir", ["/", "/models"])
-@pytest.mark.parametrize("shared_beside", [True, False])
-def test_a_model_folder_near_the_root_does_not_break_the_search(
-    model_dir, shared_beside, tmp_path, monkeypatch
+def test_spoken_digits_are_downloaded_when_neither_set_nor_cached(
+    tmp_path, monkeypatch, recordings_writer
 ):
-    """shared/ is looked for two levels above the model folder, when there are two,
-    and always beside the project: found there if it is there, None if not."""
-    from yamnet_lesson import audio
-
-    # the package as if it lay in tmp_path/project, with or without tmp_path/shared/audio
-    package = tmp_path / "project" / "yamnet_lesson"
-    package.mkdir(parents=True)
-    if shared_beside:
-        (tmp_path / "shared" / "audio").mkdir(parents=True)
-    monkeypatch.setattr(audio, "__file__", str(package / "audio.py"))
-    monkeypatch.setenv("YAMNET_LESSON_MODEL_DIR", model_dir)
-    expected = tmp_path.resolve() / "shared" / "audio" if shared_beside else None
-    assert example_audio_dir() == expected
-
-
-def test_spoken_digits_are_downloaded_when_not_beside_the_project(
-    tmp_path, monkeypatch, shared_dir
-):
-    """No shared/ folder: the release archive is fetched (here from 127.0.0.1) and unpacked."""
+    """No setting, nothing cached: the release archive is fetched (here from 127.0.0.1) and
+    unpacked into the cache."""
     import http.server
     import threading
     import zipfile
@@ -132,9 +126,9 @@ def test_spoken_digits_are_downloaded_when_not_beside_the_project(
 
     served = tmp_path / "served"
     served.mkdir()
-    recordings = sorted((shared_dir / "datasets" / "fsdd-dev" / "recordings").glob("*_nicolas_*"))
+    recordings = recordings_writer(tmp_path / "recordings", "nicolas", 10)
     with zipfile.ZipFile(served / "fsdd.zip", "w") as archive:
-        for path in recordings[:10]:
+        for path in recordings:
             archive.write(path, f"free-spoken-digit-dataset-1.0.10/recordings/{path.name}")
     (served / "broken.zip").write_bytes(b"not a zip")
 
@@ -148,7 +142,6 @@ def test_spoken_digits_are_downloaded_when_not_beside_the_project(
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Files)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)
     monkeypatch.delenv(audio.FSDD_ENV, raising=False)
     try:
         monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache_a"))
@@ -180,10 +173,12 @@ def test_uploaded_bytes_read_like_a_file(tmp_path):
         assert "\n" not in str(error.value) and "BytesIO" not in str(error.value)
 
 
-def test_spoken_digits_follow_one_another_at_16khz(shared_dir):
+def test_spoken_digits_follow_one_another_at_16khz(tmp_path, monkeypatch, recordings_writer):
     from yamnet_lesson import audio
 
-    folder = shared_dir / "datasets" / "fsdd-dev" / "recordings"
+    folder = tmp_path / "fsdd" / "recordings"
+    recordings_writer(folder, "nicolas", 10)
+    monkeypatch.setenv(audio.FSDD_ENV, str(folder.parent))
     digits = audio.spoken_digits("42", "nicolas", gap_seconds=0.25, download=False)
     lengths = [read_audio(folder / f"{d}_nicolas_0.wav")[0].shape[0] * 2 for d in "42"]  # 8 kHz
     assert digits.dtype == np.float32 and digits.shape == (sum(lengths) + 2 * 4_000,)

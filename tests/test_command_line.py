@@ -5,21 +5,20 @@ import pytest
 from yamnet_lesson import assets, audio
 from yamnet_lesson.__main__ import main
 
+DIGITS_OK = "OK: the spoken digits (notebook 5, and the speech in notebook 3's clip) are in"
 
-def test_check_says_where_the_spoken_digits_are(shared_dir, monkeypatch, capsys):
-    monkeypatch.setenv(audio.FSDD_ENV, str(shared_dir / "datasets" / "fsdd-dev"))
+
+def test_check_says_where_the_spoken_digits_are(tmp_path, monkeypatch, capsys, recordings_writer):
+    recordings_writer(tmp_path / "fsdd" / "recordings")
+    monkeypatch.setenv(audio.FSDD_ENV, str(tmp_path / "fsdd"))
     main(["check"])
     out = capsys.readouterr().out
-    assert (
-        f"OK: the spoken digits (notebooks 3 and 5) are in {shared_dir / 'datasets' / 'fsdd-dev'}"
-        in out
-    )
+    assert f"{DIGITS_OK} {tmp_path / 'fsdd'}\n" in out
     assert "OK: 'Pink noise' is among the top 3." in out
 
 
 def test_check_says_what_to_do_when_the_digits_cannot_be_had(tmp_path, monkeypatch, capsys):
     """An offline classroom where only the model folder was set learns it before class."""
-    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)  # no ../shared there
     monkeypatch.setenv(audio.FSDD_ENV, str(tmp_path / "nowhere"))
     monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
     offline = assets.RemoteFile(  # the dataset's address, on a closed port of this machine
@@ -34,7 +33,10 @@ def test_check_says_what_to_do_when_the_digits_cannot_be_had(tmp_path, monkeypat
     assert stop.value.code == 1
     out, err = capsys.readouterr()
     assert "OK: 'Pink noise' is among the top 3." in out  # the model itself is fine
-    assert "PROBLEM: notebooks 3 and 5 need the spoken digits." in out
+    assert (
+        "PROBLEM: notebook 5 needs the spoken digits (without them notebook 3's clip opens with a "
+        "synthesised siren instead of speech). The spoken-digit recordings could not be fetched"
+    ) in out
     assert "python -m yamnet_lesson download --to DIR" in out
     assert "export YAMNET_LESSON_FSDD_DIR=DIR/fsdd" in out
     # the setting's warning as one line, not "<frozen runpy>:88: UserWarning: ..."
@@ -49,7 +51,7 @@ def test_help_reads_as_plain_text(command, capsys):
 
 
 def test_check_without_yamnet_says_so_in_one_line_and_still_checks_the_digits(
-    shared_dir, tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, recordings_writer
 ):
     """Offline, no model folder, nothing cached: PROBLEM and status 1, not an error wall."""
     import yamnet_lesson.yamnet as yamnet_module
@@ -57,7 +59,8 @@ def test_check_without_yamnet_says_so_in_one_line_and_still_checks_the_digits(
     monkeypatch.setattr(yamnet_module, "_LOADED", {})
     monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
     monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
-    monkeypatch.setenv(audio.FSDD_ENV, str(shared_dir / "datasets" / "fsdd-dev"))
+    recordings_writer(tmp_path / "fsdd" / "recordings")
+    monkeypatch.setenv(audio.FSDD_ENV, str(tmp_path / "fsdd"))
     unreachable = assets.RemoteFile(
         assets.YAMNET_TFLITE.name,
         "http://127.0.0.1:9/" + assets.YAMNET_TFLITE.name,
@@ -72,4 +75,4 @@ def test_check_without_yamnet_says_so_in_one_line_and_still_checks_the_digits(
     out = capsys.readouterr().out
     assert "PROBLEM: YAMNet could not be loaded. Could not find" in out
     assert assets.YAMNET_TFLITE.name in out and "download --to DIR" in out
-    assert "OK: the spoken digits (notebooks 3 and 5) are in" in out  # checked all the same
+    assert DIGITS_OK in out  # checked all the same

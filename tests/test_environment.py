@@ -87,7 +87,8 @@ def fake_python(folder: Path, name: str, version: str | None) -> None:
 
 
 def run_install(folder: Path, *arguments: str, python: str | None = None):
-    env = {"PATH": str(folder)}  # only the fake Pythons: bash's builtins do the rest
+    env = {"PATH": str(folder), "HOME": "/home/student"}  # only the fake Pythons: bash's builtins
+    # do the rest
     if python:
         env["PYTHON"] = python
     return subprocess.run(
@@ -139,6 +140,51 @@ def test_install_takes_python_from_the_environment_and_checks_it(tmp_path):
     assert f"PYTHON={tmp_path / 'old'} is Python 3.10, but the lesson needs" in refused.stderr
     missing = run_install(tmp_path, "--check", python="no-such-python")
     assert "PYTHON=no-such-python is not a Python that runs" in missing.stderr
+
+
+def pyenv_shim(folder: Path, name: str, said: str) -> Path:
+    """A stand-in for a pyenv shim that runs no Python: what pyenv prints, and status 127."""
+    path = folder / name
+    quoted = said.replace("'", "'\\''")  # printf: a builtin, as the test's PATH holds no cat
+    path.write_text(f"#!/bin/sh\nprintf '%s' '{quoted}' >&2\nexit 127\n")
+    path.chmod(0o755)
+    return path
+
+
+UNSELECTED = """pyenv: python3.12: command not found
+
+The `python3.12' command exists in these Python versions:
+  3.12.1
+
+Note: See 'pyenv help global' for tips on allowing multiple
+      Python versions to be found at the same time.
+"""  # pyenv 2.4's pyenv-which, for a version installed but not selected
+
+
+def test_install_names_a_pyenv_shim_of_a_version_pyenv_has_not_selected(tmp_path):
+    shim = pyenv_shim(tmp_path, "python3.12", UNSELECTED)
+    result = run_install(tmp_path, "--check", python=str(shim))
+    assert result.returncode == 1 and result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and "not a Python that runs" not in message
+    assert message == (
+        f"install.sh: PYTHON={shim} is a pyenv shim for a Python version pyenv has not selected "
+        "(pyenv: python3.12: command not found; python3.12 exists in 3.12.1): run 'pyenv shell "
+        "3.12.1' first, or name the interpreter itself, "
+        "PYTHON=/home/student/.pyenv/versions/3.12.1/bin/python3.12."
+    )
+    not_installed = pyenv_shim(
+        tmp_path,
+        "python3",
+        "pyenv: version `3.12.9' is not installed (set by /home/student/.python-version)\n",
+    )
+    result = run_install(tmp_path, "--check", python=str(not_installed))
+    assert result.returncode == 1
+    assert (
+        f"PYTHON={not_installed} is a pyenv shim, and the version pyenv has selected is not "
+        "installed (pyenv: version `3.12.9' is not installed (set by "
+        "/home/student/.python-version)): run 'pyenv install 3.12.9' or" in result.stderr
+    )
 
 
 def test_install_never_clears_a_folder_that_is_not_a_virtual_environment(tmp_path):

@@ -56,7 +56,7 @@ def test_from_scratch_needs_examples_and_varies_with_the_seed(by_k):
 
 
 @pytest.mark.slow  # everyday: the same computation on the mixed split (test_training's head test)
-def test_cached_digit_figures_of_the_new_layer_and_its_anchor_are_recomputed(shared_dir):
+def test_cached_digit_figures_of_the_new_layer_and_its_anchor_are_recomputed(fsdd):
     cache = RESULTS / "digits.json"
     stored = json.loads(cache.read_text())
     methods = ["head", "logistic_regression"]
@@ -69,7 +69,7 @@ def test_cached_digit_figures_of_the_new_layer_and_its_anchor_are_recomputed(sha
 
 
 @pytest.mark.slow
-def test_a_cached_digit_fine_tune_is_recomputed(shared_dir):
+def test_a_cached_digit_fine_tune_is_recomputed(fsdd):
     """One fine-tune of YAMNet on jackson's 500 clips: minutes on a small CPU."""
     cache = RESULTS / "digits.json"
     cached = digits_accuracy(["jackson->nicolas"], ["finetune"], [0], cache=cache)

@@ -402,11 +402,10 @@ def test_an_empty_range_is_never_named_as_one():
 
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
-    """No model folder, an empty cache, no shared/ and no network."""
+    """No model folder, no spoken-digit folder, an empty cache and no network."""
     monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
     monkeypatch.delenv(audio.FSDD_ENV, raising=False)
-    monkeypatch.setattr(audio, "_shared_folder", lambda relative: None)
     return tmp_path
 
 

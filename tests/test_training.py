@@ -149,7 +149,7 @@ def test_head_mode_by_default_trains_the_new_layer_until_its_loss_settles(small)
     assert len(given.iteration_history["loss"]) == 7 * 4  # 15 patches: 4 mini-batches an epoch
 
 
-def test_head_mode_by_default_is_the_logistic_regression_on_the_embeddings(shared_dir):
+def test_head_mode_by_default_is_the_logistic_regression_on_the_embeddings(fsdd):
     """Trained to convergence, the new layer alone lands where scikit-learn's LogisticRegression
     lands on the same embeddings (the spoken digits, half of each speaker's clips to train).
 
@@ -281,7 +281,7 @@ def test_clips_of_any_length_and_rate_become_patches():
     assert short_44k.shape == (3, 96, 64) and list(index) == [0, 1, 2]  # 0.5 s each, padded
 
 
-def test_real_recordings_with_different_lengths_train(shared_dir):
+def test_real_recordings_with_different_lengths_train(fsdd):
     from yamnet_lesson.audio import load_fsdd
 
     clips, digits, rate = load_fsdd("jackson")  # 8 kHz, 0.3 to 0.8 s long
@@ -375,7 +375,7 @@ def test_command_line_reference_json(capsys):
     assert "Number of samples per noise color in train set = 5" in out
 
 
-def test_command_line_check_in_a_fresh_process():
+def test_command_line_check_in_a_fresh_process(fsdd):
     result = subprocess.run(
         [sys.executable, "-m", "yamnet_lesson", "check"], capture_output=True, text=True
     )
@@ -383,7 +383,7 @@ def test_command_line_check_in_a_fresh_process():
     assert "Google's official YAMNet" in result.stdout
     assert "OK: 'Pink noise' is among the top 3." in result.stdout
     assert "tensorflow 2.21" in result.stdout
-    assert "OK: the spoken digits (notebooks 3 and 5) are in" in result.stdout
+    assert f"the speech in notebook 3's clip) are in {fsdd}" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -26,7 +25,6 @@ from .validation import (
 
 __all__ = [
     "MAX_SECONDS",
-    "example_audio_dir",
     "fsdd_dir",
     "load_fsdd",
     "read_audio",
@@ -144,24 +142,6 @@ def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:
     return read_audio_bytes(item["content"], Path(str(item["name"])).name)
 
 
-def _shared_folder(relative: str) -> Path | None:
-    """``shared/<relative>`` next to ``$YAMNET_LESSON_MODEL_DIR`` or beside the repository."""
-    candidates = [Path(__file__).resolve().parents[2] / "shared"]
-    model_dir = os.environ.get("YAMNET_LESSON_MODEL_DIR")
-    parents = Path(model_dir).resolve().parents if model_dir else []
-    if len(parents) >= 2:  # shared/models/yamnet -> shared
-        candidates.insert(0, parents[1])
-    for root in candidates:
-        if (root / relative).is_dir():
-            return root / relative
-    return None
-
-
-def example_audio_dir() -> Path | None:
-    """The folder of example clips (``shared/audio`` beside the project), or None if absent."""
-    return _shared_folder("audio")
-
-
 FSDD_HOME = "https://github.com/Jakobovski/free-spoken-digit-dataset"
 FSDD_ENV = "YAMNET_LESSON_FSDD_DIR"
 
@@ -170,11 +150,12 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
     """The Free Spoken Digit Dataset folder (the one holding ``recordings/``).
 
     Looked for in ``$YAMNET_LESSON_FSDD_DIR`` (or the release archive unpacked
-    inside it), then ``shared/datasets/fsdd-dev`` beside the project, then the
-    lesson's cache; otherwise the dataset's release archive is downloaded from
-    its public home on GitHub (about 16 MB) and unpacked into the cache.  A
-    setting that names no such folder is named in a warning (and in the
-    message if the recordings cannot be had at all).
+    inside it), then the lesson's cache; otherwise the dataset's release
+    archive is downloaded from its public home on GitHub (about 16 MB) and
+    unpacked into the cache.  Nowhere else: no folder beside the project or
+    near ``$YAMNET_LESSON_MODEL_DIR`` is searched.  A setting that names no such
+    folder is named in a warning (and in the message if the recordings cannot
+    be had at all).
     """
     from . import assets
 
@@ -187,8 +168,10 @@ def fsdd_dir(*, download: bool = True, url: str | None = None) -> Path:
         )
     if problem:
         warn_at_caller(f"{problem}; it is ignored.")
-    candidates = [None if problem else chosen, _shared_folder("datasets/fsdd-dev")]
-    for folder in [*filter(None, candidates), assets.cache_dir() / "fsdd"]:
+    folders = [assets.cache_dir() / "fsdd"]
+    if chosen is not None and not problem:
+        folders.insert(0, chosen)
+    for folder in folders:
         found = assets.recordings_folder(folder)
         if found is not None:
             return found
