@@ -197,3 +197,19 @@ def test_scores_over_time_name_the_model_whose_scores_they_are():
     assert strips == ["our classifier hears"]
     default = plots.plot_scores_over_time(scores, names)
     assert default.get_suptitle() == "What YAMNet hears over time"
+
+
+def test_validation_curves_join_every_epoch_with_a_marker_and_colour_per_run():
+    from yamnet_lesson.plots import plot_validation_curves
+
+    fig = plot_validation_curves(
+        {"seed 0": ([1, 2, 3], [0.4, 1.0, 0.7]), "seed 1": ([1, 2, 3], [1, 1, 1])}
+    )
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    np.testing.assert_allclose(lines["seed 0"].get_ydata(), [40, 100, 70])
+    assert lines["seed 0"].get_linestyle() == "-" and lines["seed 0"].get_marker() not in (
+        "",
+        "None",
+    )
+    assert lines["seed 0"].get_marker() != lines["seed 1"].get_marker()
+    assert lines["seed 0"].get_color() != lines["seed 1"].get_color()

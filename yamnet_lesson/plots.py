@@ -42,6 +42,7 @@ __all__ = [
     "plot_mel_images",
     "plot_scores_over_time",
     "plot_spectra",
+    "plot_validation_curves",
     "plot_waveforms",
     "run_style",
     "show_in",
@@ -330,6 +331,29 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     ax.minorticks_off()
     ax.grid(True, alpha=0.3)
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_validation_curves(curves: dict[str, tuple[Sequence[float], Sequence[float]]]) -> Figure:
+    """Validation accuracy (%) against epochs, one curve per run (e.g. per seed).
+
+    ``curves`` is ``{label: (epochs, accuracy 0-1)}``, validated after every
+    epoch (each point measured, so the points are joined).  Runs take the run
+    styles in order (:func:`run_style`): a colour and a marker each.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for index, (label, (epochs, accuracy)) in enumerate(curves.items()):
+        ax.plot(epochs, 100 * np.asarray(accuracy), **run_style(index), ms=4, lw=1.2, label=label)
+    ax.axhline(100 / 3, color="0.5", ls=":", label="chance (3 classes)")
+    ax.set(
+        title="Validation accuracy after every epoch",
+        xlabel="Epoch",
+        ylabel="Validation accuracy (%)",
+        ylim=(0, 105),
+    )
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
 
