@@ -213,3 +213,16 @@ def test_validation_curves_join_every_epoch_with_a_marker_and_colour_per_run():
     )
     assert lines["seed 0"].get_marker() != lines["seed 1"].get_marker()
     assert lines["seed 0"].get_color() != lines["seed 1"].get_color()
+
+
+def test_timeline_marks_each_sound_distinctly_and_a_sound_alike_where_it_returns():
+    names = ["Speech", "Static", "Pink noise", "Silence"]
+    scores = np.full((8, 4), 0.05)
+    scores[:2, 0] = scores[2:4, 1] = scores[4:6, 2] = scores[6:, 0] = 0.9
+    events = classes.sound_events(scores, names, duration=4.0)
+    fig = plots.plot_scores_over_time(scores, names, events=events, duration=4.0)
+    (strip,) = [ax for ax in fig.axes if len(ax.get_yticks()) == 1]
+    bars = strip.collections
+    looks = [(bar.get_hatch(), tuple(bar.get_facecolor()[0])) for bar in bars]
+    assert [t.get_text() for t in strip.texts] == ["Speech", "Static", "Pink noise", "Speech"]
+    assert len(set(looks[:3])) == 3 and looks[3] == looks[0]

@@ -19,6 +19,8 @@ from .validation import LessonError, check_audio, check_positive, warn_at_caller
 
 __all__ = [
     "MAX_SECONDS",
+    "UPLOAD_ACCEPT",
+    "UPLOAD_FORMATS",
     "example_audio_dir",
     "fsdd_dir",
     "load_fsdd",
@@ -30,6 +32,12 @@ __all__ = [
 
 MAX_SECONDS = 600.0
 """Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
+
+UPLOAD_FORMATS = ("WAV", "FLAC", "OGG", "MP3")
+"""The sound files every upload widget of the lesson accepts and names (libsndfile reads them)."""
+
+UPLOAD_ACCEPT = ",".join(f".{name.lower()}" for name in UPLOAD_FORMATS)
+"""``FileUpload(accept=...)`` for :data:`UPLOAD_FORMATS`: ``".wav,.flac,.ogg,.mp3"``."""
 
 
 def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, int]:

@@ -395,11 +395,25 @@ def plot_embedding_map(
     return fig
 
 
+TIMELINE_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+"""Hatch of each distinct sound on a timeline, in order of first appearance."""
+
+
 def _draw_timeline(ax: Any, spans: Sequence[tuple[str, float, float]], heading: str) -> None:
-    """Labelled grey bars, one per ``(name, start, end)`` span, on a one-row axis."""
-    for i, (name, start, end) in enumerate(spans):
+    """Labelled bars, one per ``(name, start, end)`` span, on a one-row axis.
+
+    Each distinct name has its own hatch (and grey), the same wherever it
+    comes back, so no two sounds share a look and a sound keeps its look.
+    """
+    names = list(dict.fromkeys(name for name, _, _ in spans))
+    for name, start, end in spans:
+        index = names.index(name)
         ax.broken_barh(
-            [(start, end - start)], (0.1, 0.8), facecolor=("0.85", "0.7")[i % 2], edgecolor="k"
+            [(start, end - start)],
+            (0.1, 0.8),
+            facecolor=str(0.95 - 0.05 * (index % 4)),
+            hatch=TIMELINE_HATCHES[index % len(TIMELINE_HATCHES)],
+            edgecolor="0.4",
         )
         ax.text((start + end) / 2, 0.5, name, ha="center", va="center", fontsize=8, clip_on=True)
     ax.set_ylim(0, 1)
