@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -45,6 +46,7 @@ __all__ = [
     "plot_validation_curves",
     "plot_waveforms",
     "run_style",
+    "show",
     "show_in",
 ]
 
@@ -452,6 +454,7 @@ def plot_scores_over_time(
     segments: Sequence[Segment] | None = None,
     duration: float | None = None,
     model_name: str = "YAMNet",
+    keep_order: bool = False,
 ) -> Figure:
     """A model's scores over time (YAMNet's by default), and the sound events it detects.
 
@@ -465,7 +468,10 @@ def plot_scores_over_time(
     labelled bar per event above the scores and a table of them beside;
     ``segments`` (from :func:`yamnet_lesson.signals.demo_clip`) adds a bar of
     what really plays when.  ``model_name`` names whose scores they are, in the
-    title ("What YAMNet hears over time") and beside the events.
+    title ("What YAMNet hears over time") and beside the events.  With
+    ``segments``, a dotted line marks each change of sound on the scores too.
+    ``keep_order``: the rows chosen are drawn in ``class_names``' order (a
+    label file's), not by score.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[1] != len(class_names) or scores.shape[0] == 0:
@@ -475,6 +481,8 @@ def plot_scores_over_time(
     named = list(dict.fromkeys(class_names.index(e.name) for e in events or []))
     by_mean = [i for i in np.argsort(scores.mean(axis=0))[::-1] if i not in named]
     rows = (named + by_mean)[: max(top, len(named))]
+    if keep_order:
+        rows = sorted(rows)
     edges = window_edges(scores.shape[0], duration)
     strips = [(f"{model_name} hears", events)] if events is not None else []
     if segments is not None:
@@ -497,6 +505,8 @@ def plot_scores_over_time(
     ax.set_yticks(range(len(rows)), [class_names[i] for i in rows])
     ax.set_xlabel("Time (s)")
     fig.colorbar(shown, ax=ax, label="score (0-1)")
+    for change in [s.start for s in segments or []][1:]:  # where the sound really changes
+        ax.axvline(change, color="white", ls=":", lw=1.5)
     for row, (heading, spans) in enumerate(strips):
         strip = fig.add_subplot(grid[row, 0], sharex=ax)
         _draw_timeline(strip, [(s.name, s.start, s.end) for s in spans], heading)
@@ -506,6 +516,36 @@ def plot_scores_over_time(
     ax.set_xlim(edges[0], edges[-1])
     fig.suptitle(f"What {model_name} hears over time{': ' + title if title else ''}")
     return fig
+
+
+def figure_bundle(figure: Figure, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """A figure as a display bundle that carries its description: ``(data, metadata)``.
+
+    ``data`` holds the PNG, an HTML ``<img>`` with ``alt`` (what JupyterLab
+    and nbconvert's HTML export show, so a screen reader reads ``alt``) and
+    ``alt`` as the plain text; ``metadata`` repeats it for the PNG.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise LessonError("alt must be a sentence saying what the figure shows and its point.")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    html = f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}">'
+    return {"image/png": png, "text/html": html, "text/plain": alt}, {"image/png": {"alt": alt}}
+
+
+def show(figure: Figure, alt: str) -> None:
+    """Show ``figure`` in the notebook with ``alt`` as its description, and close it.
+
+    ``alt`` says what the figure shows and its point, best written from the
+    numbers it draws so that it stays true (e.g. "Validation accuracy against
+    K: pretrained at 100 % from K = 1, scratch from 55 % to 98 %").
+    """
+    from IPython.display import display
+
+    data, metadata = figure_bundle(figure, alt)
+    display(data, metadata=metadata, raw=True)
+    plt.close(figure)
 
 
 def show_in(output: Any, figure: Figure) -> None:
