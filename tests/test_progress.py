@@ -178,3 +178,15 @@ def test_live_chart_draws_sparse_validation_as_markers_and_joins_only_every_iter
     assert lines["every iteration: validation"].get_linestyle() == "--"
     latest = {line.get_label(): line for line in chart.axes.get_lines()}["sparse again: validation"]
     assert latest.get_linestyle() == "None"  # set again as the latest run is redrawn
+
+
+def test_live_chart_is_described_from_its_numbers_for_screen_readers():
+    area = ipywidgets.Output()
+    chart = LiveAccuracyChart(area, min_interval=0)
+    chart.start_run("fine-tune, K=5")
+    drive(chart, epochs=30, steps=1)
+    data = area.outputs[0]["data"]
+    assert data["text/plain"] == chart.describe() == area.outputs[0]["metadata"]["image/png"]["alt"]
+    assert "fine-tune, K=5" in data["text/plain"] and "30 iterations" in data["text/plain"]
+    assert "at 1, " in data["text/plain"] and data["text/plain"].endswith(" at 30.")
+    assert 'alt="Accuracy during training, fine-tune, K=5' in data["text/html"]

@@ -108,5 +108,7 @@ class ClipUpload(widgets.VBox):
         self.message.value = html.escape(
             f"{name}: {seconds:.1f} s at {sample_rate} Hz. YAMNet hears: {found}."
         )
-        show_in(self.output, fig)
+        heard = ", ".join(f"{e.name} {e.start:.2f} to {e.end:.2f} s" for e in self.events)
+        alt = f"YAMNet's scores over time for {name} ({seconds:.1f} s); it hears {heard or found}."
+        show_in(self.output, fig, alt)
         plt.close(fig)

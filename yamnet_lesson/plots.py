@@ -548,13 +548,19 @@ def show(figure: Figure, alt: str) -> None:
     plt.close(figure)
 
 
-def show_in(output: Any, figure: Figure) -> None:
+def show_in(output: Any, figure: Figure, alt: str | None = None) -> None:
     """Replace what an ``ipywidgets.Output`` shows with ``figure``, in one update.
 
     Setting the widget's outputs directly (rather than ``clear_output`` then
     ``display``) swaps the picture without flicker, works while a button
     callback is still running, and works headless (tests, no kernel).
+    With ``alt`` (what the figure shows and its point) it is shown as
+    :func:`figure_bundle` describes.
     """
+    if alt is not None:  # described: an <img> with alt, for screen readers and the HTML export
+        data, metadata = figure_bundle(figure, alt)
+        output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
+        return
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -247,9 +247,23 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         right = (0.99 - width / self.figure.bbox.width + gap * left) / (1 + gap)
         self.figure.subplots_adjust(right=min(0.8, max(0.4, right)))
 
+    def describe(self) -> str:
+        """The chart in words, from the latest run's numbers (its alt text)."""
+        run = self.runs[-1] if self.runs else None
+        if run is None or not run["iteration"]:
+            return "Accuracy during training: no run yet."
+        validated = ", ".join(
+            f"{v:.0f} % at {i}" for i, v in zip(run["val_iteration"], run["val"], strict=True)
+        )
+        return (
+            f"Accuracy during training, {run['label']}: mini-batch accuracy over "
+            f"{run['iteration'][-1]} iterations, {run['accuracy'][-1]:.0f} % at the last; "
+            f"validation measured only at iterations shown as markers: {validated or 'none yet'}."
+        )
+
     def _show(self) -> None:
         if self.output is not None:
-            show_in(self.output, self.figure)
+            show_in(self.output, self.figure, self.describe())
             return
         from IPython.display import display
 
