@@ -193,7 +193,7 @@ def load_fsdd(speaker: str) -> tuple[list[np.ndarray], np.ndarray, int]:
 
 
 def spoken_digits(
-    digits: str = "0123",
+    digits: str = "012",
     speaker: str = "jackson",
     *,
     gap_seconds: float = 0.1,
@@ -201,9 +201,10 @@ def spoken_digits(
 ) -> np.ndarray:
     """Spoken digits from the Free Spoken Digit Dataset, one after another, at 16 kHz.
 
-    ``digits`` is read out in order ("0123": zero, one, two, three), using each
+    ``digits`` is read out in order ("012": zero, one, two), using each
     digit's first recording by ``speaker``, with ``gap_seconds`` of silence
-    after each.  Returns a float32 waveform of shape ``(samples,)`` resampled
+    after each.  The default, 1.96 s, fits whole in the 2 s that
+    :func:`yamnet_lesson.signals.demo_clip` gives speech ("0123" would not).  Returns a float32 waveform of shape ``(samples,)`` resampled
     to 16 kHz (about 0.5 s per digit).  The dataset is found or fetched as
     :func:`fsdd_dir` does (``download=False`` never touches the network);
     raises :class:`LessonError` if it cannot be had.
