@@ -204,8 +204,9 @@ def spoken_digits(
     ``digits`` is read out in order ("012": zero, one, two), using each
     digit's first recording by ``speaker``, with ``gap_seconds`` of silence
     after each.  The default, 1.96 s, fits whole in the 2 s that
-    :func:`yamnet_lesson.signals.demo_clip` gives speech ("0123" would not).  Returns a float32 waveform of shape ``(samples,)`` resampled
-    to 16 kHz (about 0.5 s per digit).  The dataset is found or fetched as
+    :func:`yamnet_lesson.signals.demo_clip` gives speech ("0123" would not).
+    Returns a float32 waveform of shape ``(samples,)`` resampled to 16 kHz
+    (about 0.5 s per digit).  The dataset is found or fetched as
     :func:`fsdd_dir` does (``download=False`` never touches the network);
     raises :class:`LessonError` if it cannot be had.
     """
