@@ -4,8 +4,9 @@
                               [--cache notebooks/results/digits.json]
 
 For each split of the Free Spoken Digit Dataset (``jackson->nicolas``: train on
-jackson, test on nicolas; ``nicolas->jackson``; ``mixed``: half of each
-speaker's clips train, the other half test) and each seed, trains
+jackson, test on nicolas: a new voice; ``nicolas->jackson``; ``known voices``:
+both speakers on both sides, each speaker's takes of one digit on one side,
+``experiments.digit_split_files``) and each seed, trains
 
 * ``finetune``, ``head``, ``scratch``: :func:`yamnet_lesson.fine_tune` in that
   mode (``head`` with its defaults: the new layer trained to convergence);

@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yamnet_lesson.experiments import accuracy_vs_k, digits_accuracy, run_reference
+from yamnet_lesson.experiments import (
+    DIGIT_SPLITS,
+    NEW_VOICE_SPLITS,
+    accuracy_vs_k,
+    digit_split,
+    digit_split_files,
+    digits_accuracy,
+    run_reference,
+)
 
 RESULTS = Path(__file__).resolve().parents[1] / "notebooks" / "results"
 NOTEBOOK = RESULTS.parent / "05_experiments_and_real_sounds.ipynb"
@@ -55,7 +63,7 @@ def test_from_scratch_needs_examples_and_varies_with_the_seed(by_k):
     assert np.ptp(by_k["scratch"][1]) > 0.2  # and the seed matters a lot
 
 
-@pytest.mark.slow  # everyday: the same computation on the mixed split (test_training's head test)
+@pytest.mark.slow  # everyday: the same computation on jackson's takes (test_training's head test)
 def test_cached_digit_figures_of_the_new_layer_and_its_anchor_are_recomputed(fsdd):
     cache = RESULTS / "digits.json"
     stored = json.loads(cache.read_text())
@@ -77,3 +85,31 @@ def test_a_cached_digit_fine_tune_is_recomputed(fsdd):
     assert live["jackson->nicolas"]["finetune"]["accuracy"] == pytest.approx(
         cached["jackson->nicolas"]["finetune"]["accuracy"], abs=0.004
     )  # within two of the 500 clips: convolutions may sum in another order elsewhere
+
+
+def _groups(paths):
+    """(digit, speaker) of each recording, from its name ``{digit}_{speaker}_{take}.wav``."""
+    return [tuple(p.stem.split("_")[:2]) for p in paths]
+
+
+@pytest.mark.parametrize("name", DIGIT_SPLITS)
+def test_each_digit_split_keeps_apart_what_it_claims(fsdd, name):
+    train, test = digit_split_files(name)
+    assert len(train) == len(test) == 500 and not set(train) & set(test)
+    train_groups, test_groups = set(_groups(train)), set(_groups(test))
+    assert {d for d, _ in train_groups} == {d for d, _ in test_groups} == set("0123456789")
+    if name in NEW_VOICE_SPLITS:  # a new voice: no test speaker is heard in training
+        assert not {s for _, s in train_groups} & {s for _, s in test_groups}
+        assert name == "->".join([train_groups.pop()[1], test_groups.pop()[1]])
+    else:  # known voices: both speakers on both sides, a speaker's takes of a digit on one side
+        assert "known voices" in name
+        assert {s for _, s in train_groups} == {s for _, s in test_groups} == {"jackson", "nicolas"}
+        assert not train_groups & test_groups
+
+
+def test_digit_split_reads_the_files_of_its_split(fsdd):
+    train, train_digits, test, test_digits, rate = digit_split("known voices")
+    train_files, test_files = digit_split_files("known voices")
+    assert rate == 8000 and len(train) == len(train_digits) == len(train_files)
+    assert list(test_digits) == [d for d, _ in _groups(test_files)]
+    assert sorted(set(train_digits)) == sorted(set(test_digits)) == list("0123456789")

@@ -139,7 +139,7 @@ def test_yamnet_finds_the_noises_and_the_silence_where_they_are(yamnet):
 
 
 def test_the_spoken_digits_are_heard_as_speech(yamnet, fsdd):
-    speech = audio.spoken_digits("0123", download=False)  # YAMNET_LESSON_FSDD_DIR or the cache
+    speech = audio.spoken_digits("012", download=False)  # YAMNET_LESSON_FSDD_DIR or the cache
     clip, segments = signals.demo_clip(speech)
     events, _ = what_yamnet_hears(yamnet, clip, segments=segments)
     assert events[0].name == "Speech" and events[0].start == 0.0
@@ -201,3 +201,45 @@ def test_a_full_scale_recording_at_another_rate_gets_no_warning_about_its_peak(y
     assert events
     with pytest.warns(UserWarning, match="peaks at 1.5, beyond"):  # the student's own
         what_yamnet_hears(yamnet, 1.5 * clip, 44_100)
+
+
+def test_notebook_3_clip_holds_every_digit_it_names_whole(fsdd):
+    """Each spoken digit joined into notebook 3's clip ends inside its 2 s speech segment."""
+    import json
+    import re
+    from pathlib import Path
+
+    from yamnet_lesson import audio
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "03_the_pretrained_network.ipynb"
+    source = "".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"])
+    (digits,) = re.findall(r'spoken_digits\("(\d+)"\)', source)
+    clip, segments = signals.demo_clip(audio.spoken_digits(digits, download=False))
+    end = 0
+    for digit in digits:  # each part: the recording, then its 0.1 s pause
+        part = audio.spoken_digits(digit, download=False)
+        end += len(part)
+        assert end <= round(segments[0].end * signals.SAMPLE_RATE), f"digit {digit} is cut off"
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    assert ", ".join(names[int(d)] for d in digits) in source  # the prose names these digits
+    assert len(audio.spoken_digits(digits + "3", download=False)) > len(clip) / 5  # a 4th: cut
+
+
+def test_every_upload_widget_accepts_and_names_the_same_formats():
+    import json
+    from pathlib import Path
+
+    from yamnet_lesson import audio
+    from yamnet_lesson.listen import ClipUpload
+
+    assert audio.UPLOAD_ACCEPT == ".wav,.flac,.ogg,.mp3"
+    widget = ClipUpload(None)
+    assert widget.upload.accept == audio.UPLOAD_ACCEPT
+    assert "WAV, FLAC, OGG or MP3" in widget.message.value
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    for name in ("03_the_pretrained_network.ipynb", "06_take_it_home.ipynb"):
+        source = "".join(
+            "".join(c["source"]) for c in json.loads((folder / name).read_text())["cells"]
+        )
+        assert "WAV, FLAC, OGG or MP3" in source, name
+        assert "FileUpload(accept=" not in source or "accept=yl.audio.UPLOAD_ACCEPT" in source

@@ -533,10 +533,10 @@ def test_read_audio_checks_max_seconds(tmp_path, bad):
     )
 
 
-def test_tflite_weights_refuses_a_file_with_one_byte_flipped(shared_dir, tmp_path):
+def test_tflite_weights_refuses_a_file_with_one_byte_flipped(tmp_path):
     from yamnet_lesson.yamnet import tflite_weights
 
-    original = (shared_dir / "models" / "yamnet" / assets.YAMNET_TFLITE.name).read_bytes()
+    original = assets.find_file(assets.YAMNET_TFLITE).read_bytes()
     flipped = bytearray(original)
     flipped[len(flipped) // 2] ^= 0xFF
     path = tmp_path / assets.YAMNET_TFLITE.name
@@ -572,7 +572,7 @@ def _interrupt_reference(when_training: bool):
 
 
 @pytest.mark.parametrize("when_training", [False, True], ids=["start-up", "training"])
-def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(shared_dir, when_training):
+def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(when_training):
     status, err = _interrupt_reference(when_training)
     assert status == 130 and "Traceback" not in err
     (line,) = err.strip().splitlines()

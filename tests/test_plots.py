@@ -197,3 +197,63 @@ def test_scores_over_time_name_the_model_whose_scores_they_are():
     assert strips == ["our classifier hears"]
     default = plots.plot_scores_over_time(scores, names)
     assert default.get_suptitle() == "What YAMNet hears over time"
+
+
+def test_validation_curves_join_every_epoch_with_a_marker_and_colour_per_run():
+    from yamnet_lesson.plots import plot_validation_curves
+
+    fig = plot_validation_curves(
+        {"seed 0": ([1, 2, 3], [0.4, 1.0, 0.7]), "seed 1": ([1, 2, 3], [1, 1, 1])}
+    )
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    np.testing.assert_allclose(lines["seed 0"].get_ydata(), [40, 100, 70])
+    assert lines["seed 0"].get_linestyle() == "-" and lines["seed 0"].get_marker() not in (
+        "",
+        "None",
+    )
+    assert lines["seed 0"].get_marker() != lines["seed 1"].get_marker()
+    assert lines["seed 0"].get_color() != lines["seed 1"].get_color()
+
+
+def test_timeline_marks_each_sound_distinctly_and_a_sound_alike_where_it_returns():
+    names = ["Speech", "Static", "Pink noise", "Silence"]
+    scores = np.full((8, 4), 0.05)
+    scores[:2, 0] = scores[2:4, 1] = scores[4:6, 2] = scores[6:, 0] = 0.9
+    events = classes.sound_events(scores, names, duration=4.0)
+    fig = plots.plot_scores_over_time(scores, names, events=events, duration=4.0)
+    (strip,) = [ax for ax in fig.axes if len(ax.get_yticks()) == 1]
+    bars = strip.collections
+    looks = [(bar.get_hatch(), tuple(bar.get_facecolor()[0])) for bar in bars]
+    assert [t.get_text() for t in strip.texts] == ["Speech", "Static", "Pink noise", "Speech"]
+    assert len(set(looks[:3])) == 3 and looks[3] == looks[0]
+
+
+def test_scores_over_time_can_keep_the_label_order_and_marks_where_the_sound_changes():
+    names = ["white", "brown", "pink"]
+    scores = np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7], [0.05, 0.05, 0.9]])
+    plays = [signals.Segment("white", 0.0, 1.0), signals.Segment("pink", 1.0, 2.0)]
+    fig = plots.plot_scores_over_time(
+        scores, names, top=3, segments=plays, duration=2.0, keep_order=True
+    )
+    (heatmap,) = [ax for ax in fig.axes if ax.get_xlabel() == "Time (s)"]
+    assert [t.get_text() for t in heatmap.get_yticklabels()] == names  # the label file's order
+    changes = [line.get_xdata()[0] for line in heatmap.get_lines() if line.get_linestyle() == ":"]
+    assert changes == [1.0]  # where the sound really changes
+    (strip,) = [ax for ax in fig.axes if len(ax.get_yticks()) == 1]
+    assert strip.get_yticklabels()[0].get_text() == "really plays"
+
+
+def test_show_gives_a_figure_its_description_for_screen_readers_and_the_html_export():
+    import matplotlib.pyplot as plt
+
+    from yamnet_lesson import LessonError
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    data, metadata = plots.figure_bundle(fig, 'Rises from 3 to 4 "steadily"')
+    assert data["text/html"].startswith('<img src="data:image/png;base64,')
+    assert 'alt="Rises from 3 to 4 &quot;steadily&quot;"' in data["text/html"]
+    assert metadata == {"image/png": {"alt": 'Rises from 3 to 4 "steadily"'}}
+    with pytest.raises(LessonError, match="alt must be a sentence"):
+        plots.figure_bundle(fig, " ")
+    plt.close(fig)

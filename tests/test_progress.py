@@ -158,3 +158,35 @@ def test_live_chart_drops_a_run_that_never_trained_and_never_repeats_a_style():
     assert validation[-1].get_label() == "run 9: validation"
     styles = {(line.get_color(), line.get_marker()) for line in validation}
     assert len(styles) == len(validation)  # no two runs on the chart look alike
+
+
+def test_live_chart_draws_sparse_validation_as_markers_and_joins_only_every_iteration():
+    """Validated at iterations 1 and 30 only: two markers, no line implying values in between."""
+    chart = LiveAccuracyChart(ipywidgets.Output(), min_interval=3600)
+    chart.start_run("reference schedule")
+    drive(chart, epochs=30, steps=1)  # validated at 1 and 30
+    chart.start_run("every iteration")
+    drive(chart, epochs=10, steps=1, every=1)
+    chart.draw()
+    lines = {line.get_label(): line for line in chart.axes.get_lines()}
+    sparse, dense = lines["reference schedule: validation"], lines["every iteration: validation"]
+    np.testing.assert_array_equal(sparse.get_xdata(), [1, 30])
+    assert sparse.get_linestyle() == "None" and sparse.get_marker() not in ("", "None", None)
+    assert dense.get_linestyle() == "--" and len(dense.get_xdata()) == 10
+    chart.start_run("sparse again")
+    drive(chart, epochs=6, steps=1, every=2)  # 1, 2, 4, 6: gaps, so markers only
+    assert lines["every iteration: validation"].get_linestyle() == "--"
+    latest = {line.get_label(): line for line in chart.axes.get_lines()}["sparse again: validation"]
+    assert latest.get_linestyle() == "None"  # set again as the latest run is redrawn
+
+
+def test_live_chart_is_described_from_its_numbers_for_screen_readers():
+    area = ipywidgets.Output()
+    chart = LiveAccuracyChart(area, min_interval=0)
+    chart.start_run("fine-tune, K=5")
+    drive(chart, epochs=30, steps=1)
+    data = area.outputs[0]["data"]
+    assert data["text/plain"] == chart.describe() == area.outputs[0]["metadata"]["image/png"]["alt"]
+    assert "fine-tune, K=5" in data["text/plain"] and "30 iterations" in data["text/plain"]
+    assert "at 1, " in data["text/plain"] and data["text/plain"].endswith(" at 30.")
+    assert 'alt="Accuracy during training, fine-tune, K=5' in data["text/html"]

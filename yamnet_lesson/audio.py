@@ -8,6 +8,7 @@ waveform in [-1, 1] and its sampling rate, or raises one clear
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,6 +26,8 @@ from .validation import (
 
 __all__ = [
     "MAX_SECONDS",
+    "UPLOAD_ACCEPT",
+    "UPLOAD_FORMATS",
     "fsdd_dir",
     "load_fsdd",
     "read_audio",
@@ -35,6 +38,12 @@ __all__ = [
 
 MAX_SECONDS = 600.0
 """Longer files are cut to their first 10 minutes (with a note), to keep memory small."""
+
+UPLOAD_FORMATS = ("WAV", "FLAC", "OGG", "MP3")
+"""The sound files every upload widget of the lesson accepts and names (libsndfile reads them)."""
+
+UPLOAD_ACCEPT = ",".join(f".{name.lower()}" for name in UPLOAD_FORMATS)
+"""``FileUpload(accept=...)`` for :data:`UPLOAD_FORMATS`: ``".wav,.flac,.ogg,.mp3"``."""
 
 
 def read_audio(path: str | Path, *, max_seconds: float = MAX_SECONDS) -> tuple[np.ndarray, int]:
@@ -212,7 +221,7 @@ def load_fsdd(speaker: str) -> tuple[list[np.ndarray], np.ndarray, int]:
 
 
 def spoken_digits(
-    digits: str = "0123",
+    digits: str = "012",
     speaker: str = "jackson",
     *,
     gap_seconds: float = 0.1,
@@ -220,10 +229,12 @@ def spoken_digits(
 ) -> np.ndarray:
     """Spoken digits from the Free Spoken Digit Dataset, one after another, at 16 kHz.
 
-    ``digits`` is read out in order ("0123": zero, one, two, three), using each
+    ``digits`` is read out in order ("012": zero, one, two), using each
     digit's first recording by ``speaker``, with ``gap_seconds`` of silence
-    after each.  Returns a float32 waveform of shape ``(samples,)`` resampled
-    to 16 kHz (about 0.5 s per digit).  The dataset is found or fetched as
+    after each.  The default, 1.96 s, fits whole in the 2 s that
+    :func:`yamnet_lesson.signals.demo_clip` gives speech ("0123" would not).
+    Returns a float32 waveform of shape ``(samples,)`` resampled to 16 kHz
+    (about 0.5 s per digit).  The dataset is found or fetched as
     :func:`fsdd_dir` does (``download=False`` never touches the network);
     raises :class:`LessonError` if it cannot be had.
     """

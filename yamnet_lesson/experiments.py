@@ -7,7 +7,8 @@
 * :func:`accuracy_vs_k`   -- validation accuracy against K, per mode and seed
   (notebook 5), with a cache so a class need not wait for it;
 * :func:`digit_split`     -- the spoken digits: train on one speaker, test on the
-  other, or on half of each;
+  other (a new voice), or both speakers on both sides (known voices), each
+  speaker's takes of a digit on one side (:func:`digit_split_files`);
 * :func:`digits_accuracy` -- test accuracy on those splits per mode and seed,
   next to the plain tools: Keras ``model.fit`` of the same network and
   scikit-learn's ``LogisticRegression`` on YAMNet's embeddings.
@@ -32,6 +33,7 @@ __all__ = [
     "DIGIT_SPLITS",
     "accuracy_vs_k",
     "digit_split",
+    "digit_split_files",
     "digits_accuracy",
     "run_reference",
     "split_reference",
@@ -211,16 +213,63 @@ class _Results:
 # Real sounds: the spoken digits
 # ---------------------------------------------------------------------------
 
-DIGIT_SPLITS = ("jackson->nicolas", "nicolas->jackson", "mixed")
+DIGIT_SPLITS = ("jackson->nicolas", "nicolas->jackson", "known voices")
 DIGIT_METHODS = ("finetune", "head", "scratch", "keras_fit", "logistic_regression")
+NEW_VOICE_SPLITS = ("jackson->nicolas", "nicolas->jackson")
+
+
+def digit_split_files(name: str = "jackson->nicolas") -> tuple[list[Path], list[Path]]:
+    """The recordings each spoken-digit split trains and tests on: ``(train, test)`` paths.
+
+    File names are ``{digit}_{speaker}_{take}.wav``.  What each split keeps apart:
+
+    * ``"jackson->nicolas"`` (a **new voice**): every take of jackson trains,
+      every take of nicolas tests; no test speaker is heard in training.
+      ``"nicolas->jackson"`` the other way round.
+    * ``"known voices"``: both speakers train and both test, but each
+      speaker's 50 takes of one digit stay on one side: jackson's takes of
+      0, 2, 4, 6, 8 and nicolas's of 1, 3, 5, 7, 9 train (500 clips), the
+      other speaker's takes of each digit test (500).  The test voices are
+      known (heard saying other digits), no take of a test clip's digit by
+      its speaker is in training, so no near-duplicate take is either.
+
+    Returns
+    -------
+    train, test : list of Path
+        Sorted by digit, speaker and take.
+    """
+    if name not in DIGIT_SPLITS:
+        raise LessonError(f"name must be one of {DIGIT_SPLITS}, got {name!r}.")
+    from .audio import fsdd_dir
+
+    def key(path: Path) -> tuple[int, str, int]:
+        digit, speaker, take = path.stem.split("_")
+        return int(digit), speaker, int(take)
+
+    folder = fsdd_dir() / "recordings"
+    recordings = sorted(
+        (p for who in ("jackson", "nicolas") for p in folder.glob(f"*_{who}_*.wav")), key=key
+    )
+    if not recordings:
+        raise LessonError(f"no recordings of jackson or nicolas in {folder}.")
+    if name in NEW_VOICE_SPLITS:
+        first = name.split("->")[0]
+        trains = [key(p)[1] == first for p in recordings]
+    else:  # known voices: (speaker, digit) groups alternate between the sides
+        trains = [(key(p)[1] == "jackson") == (key(p)[0] % 2 == 0) for p in recordings]
+    return (
+        [p for p, t in zip(recordings, trains, strict=True) if t],
+        [p for p, t in zip(recordings, trains, strict=True) if not t],
+    )
 
 
 def digit_split(name: str = "jackson->nicolas") -> tuple[list, np.ndarray, list, np.ndarray, int]:
     """Spoken digits (Free Spoken Digit Dataset) to train and to test on.
 
     ``"jackson->nicolas"``: jackson's 500 clips train, nicolas's 500 test (a new
-    voice); ``"nicolas->jackson"`` the other way round; ``"mixed"``: every other
-    clip of each speaker trains (500), the rest test (500).
+    voice); ``"nicolas->jackson"`` the other way round; ``"known voices"``:
+    both speakers on both sides, each speaker's takes of one digit on one side
+    (:func:`digit_split_files` says which).
 
     Returns
     -------
@@ -228,24 +277,21 @@ def digit_split(name: str = "jackson->nicolas") -> tuple[list, np.ndarray, list,
         Clips are 1-D waveforms (about 0.5 s at 8 kHz), digits the labels
         ``"0"`` to ``"9"``, ``sample_rate`` in Hz.
     """
-    from .audio import load_fsdd
+    from .audio import read_audio
 
-    if name not in DIGIT_SPLITS:
-        raise LessonError(f"name must be one of {DIGIT_SPLITS}, got {name!r}.")
-    first, second = name.split("->") if "->" in name else ("jackson", "nicolas")
-    clips, digits, sample_rate = load_fsdd(first)
-    other, other_digits, _ = load_fsdd(second)
-    if name != "mixed":
-        return clips, digits, other, other_digits, sample_rate
-    both, both_digits = clips + other, np.concatenate([digits, other_digits])
-    trains = np.concatenate([np.arange(len(clips)) % 2 == 0, np.arange(len(other)) % 2 == 0])
-    return (
-        [c for c, t in zip(both, trains, strict=True) if t],
-        both_digits[trains],
-        [c for c, t in zip(both, trains, strict=True) if not t],
-        both_digits[~trains],
-        sample_rate,
-    )
+    sides = []
+    rates = set()
+    for paths in digit_split_files(name):
+        clips = []
+        for path in paths:
+            waveform, rate = read_audio(path)
+            clips.append(waveform)
+            rates.add(rate)
+        sides += [clips, np.array([p.stem.split("_")[0] for p in paths])]
+    if len(rates) != 1:
+        raise LessonError(f"the spoken digits have different sampling rates {sorted(rates)}.")
+    train, train_digits, test, test_digits = sides
+    return train, train_digits, test, test_digits, rates.pop()
 
 
 def digits_accuracy(

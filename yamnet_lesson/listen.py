@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from .audio import read_audio_bytes
+from .audio import UPLOAD_ACCEPT, UPLOAD_FORMATS, read_audio_bytes
 from .classes import EVENT_THRESHOLD, SoundEvent, sound_events
 from .plots import plot_scores_over_time, show_in
 from .signals import SAMPLE_RATE, Segment
@@ -80,9 +80,10 @@ class ClipUpload(widgets.VBox):
         self.threshold = threshold
         self.events: list[SoundEvent] = []
         self.upload = widgets.FileUpload(
-            accept=".wav,.flac,.ogg,audio/*", multiple=False, description="Your sound file"
+            accept=UPLOAD_ACCEPT, multiple=False, description="Your sound file"
         )
-        self.message = widgets.HTML("Choose a WAV, FLAC or OGG file (up to 10 minutes).")
+        kinds = ", ".join(UPLOAD_FORMATS[:-1]) + " or " + UPLOAD_FORMATS[-1]
+        self.message = widgets.HTML(f"Choose a {kinds} file (up to 10 minutes).")
         self.output = widgets.Output()
         self.upload.observe(self._on_upload, names="value")
         super().__init__([self.upload, self.message, self.output])
@@ -107,5 +108,7 @@ class ClipUpload(widgets.VBox):
         self.message.value = html.escape(
             f"{name}: {seconds:.1f} s at {sample_rate} Hz. YAMNet hears: {found}."
         )
-        show_in(self.output, fig)
+        heard = ", ".join(f"{e.name} {e.start:.2f} to {e.end:.2f} s" for e in self.events)
+        alt = f"YAMNet's scores over time for {name} ({seconds:.1f} s); it hears {heard or found}."
+        show_in(self.output, fig, alt)
         plt.close(fig)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from html import escape
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -42,8 +43,10 @@ __all__ = [
     "plot_mel_images",
     "plot_scores_over_time",
     "plot_spectra",
+    "plot_validation_curves",
     "plot_waveforms",
     "run_style",
+    "show",
     "show_in",
 ]
 
@@ -334,6 +337,29 @@ def plot_accuracy_vs_k(results: dict[str, dict[int, list[float]]]) -> Figure:
     return fig
 
 
+def plot_validation_curves(curves: dict[str, tuple[Sequence[float], Sequence[float]]]) -> Figure:
+    """Validation accuracy (%) against epochs, one curve per run (e.g. per seed).
+
+    ``curves`` is ``{label: (epochs, accuracy 0-1)}``, validated after every
+    epoch (each point measured, so the points are joined).  Runs take the run
+    styles in order (:func:`run_style`): a colour and a marker each.
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for index, (label, (epochs, accuracy)) in enumerate(curves.items()):
+        ax.plot(epochs, 100 * np.asarray(accuracy), **run_style(index), ms=4, lw=1.2, label=label)
+    ax.axhline(100 / 3, color="0.5", ls=":", label="chance (3 classes)")
+    ax.set(
+        title="Validation accuracy after every epoch",
+        xlabel="Epoch",
+        ylabel="Validation accuracy (%)",
+        ylim=(0, 105),
+    )
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def plot_embedding_map(
     points: np.ndarray,
     labels: Sequence[str],
@@ -371,11 +397,25 @@ def plot_embedding_map(
     return fig
 
 
+TIMELINE_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+"""Hatch of each distinct sound on a timeline, in order of first appearance."""
+
+
 def _draw_timeline(ax: Any, spans: Sequence[tuple[str, float, float]], heading: str) -> None:
-    """Labelled grey bars, one per ``(name, start, end)`` span, on a one-row axis."""
-    for i, (name, start, end) in enumerate(spans):
+    """Labelled bars, one per ``(name, start, end)`` span, on a one-row axis.
+
+    Each distinct name has its own hatch (and grey), the same wherever it
+    comes back, so no two sounds share a look and a sound keeps its look.
+    """
+    names = list(dict.fromkeys(name for name, _, _ in spans))
+    for name, start, end in spans:
+        index = names.index(name)
         ax.broken_barh(
-            [(start, end - start)], (0.1, 0.8), facecolor=("0.85", "0.7")[i % 2], edgecolor="k"
+            [(start, end - start)],
+            (0.1, 0.8),
+            facecolor=str(0.95 - 0.05 * (index % 4)),
+            hatch=TIMELINE_HATCHES[index % len(TIMELINE_HATCHES)],
+            edgecolor="0.4",
         )
         ax.text((start + end) / 2, 0.5, name, ha="center", va="center", fontsize=8, clip_on=True)
     ax.set_ylim(0, 1)
@@ -414,6 +454,7 @@ def plot_scores_over_time(
     segments: Sequence[Segment] | None = None,
     duration: float | None = None,
     model_name: str = "YAMNet",
+    keep_order: bool = False,
 ) -> Figure:
     """A model's scores over time (YAMNet's by default), and the sound events it detects.
 
@@ -427,7 +468,10 @@ def plot_scores_over_time(
     labelled bar per event above the scores and a table of them beside;
     ``segments`` (from :func:`yamnet_lesson.signals.demo_clip`) adds a bar of
     what really plays when.  ``model_name`` names whose scores they are, in the
-    title ("What YAMNet hears over time") and beside the events.
+    title ("What YAMNet hears over time") and beside the events.  With
+    ``segments``, a dotted line marks each change of sound on the scores too.
+    ``keep_order``: the rows chosen are drawn in ``class_names``' order (a
+    label file's), not by score.
     """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[1] != len(class_names) or scores.shape[0] == 0:
@@ -437,6 +481,8 @@ def plot_scores_over_time(
     named = list(dict.fromkeys(class_names.index(e.name) for e in events or []))
     by_mean = [i for i in np.argsort(scores.mean(axis=0))[::-1] if i not in named]
     rows = (named + by_mean)[: max(top, len(named))]
+    if keep_order:
+        rows = sorted(rows)
     edges = window_edges(scores.shape[0], duration)
     strips = [(f"{model_name} hears", events)] if events is not None else []
     if segments is not None:
@@ -459,6 +505,8 @@ def plot_scores_over_time(
     ax.set_yticks(range(len(rows)), [class_names[i] for i in rows])
     ax.set_xlabel("Time (s)")
     fig.colorbar(shown, ax=ax, label="score (0-1)")
+    for change in [s.start for s in segments or []][1:]:  # where the sound really changes
+        ax.axvline(change, color="white", ls=":", lw=1.5)
     for row, (heading, spans) in enumerate(strips):
         strip = fig.add_subplot(grid[row, 0], sharex=ax)
         _draw_timeline(strip, [(s.name, s.start, s.end) for s in spans], heading)
@@ -470,13 +518,49 @@ def plot_scores_over_time(
     return fig
 
 
-def show_in(output: Any, figure: Figure) -> None:
+def figure_bundle(figure: Figure, alt: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """A figure as a display bundle that carries its description: ``(data, metadata)``.
+
+    ``data`` holds the PNG, an HTML ``<img>`` with ``alt`` (what JupyterLab
+    and nbconvert's HTML export show, so a screen reader reads ``alt``) and
+    ``alt`` as the plain text; ``metadata`` repeats it for the PNG.
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise LessonError("alt must be a sentence saying what the figure shows and its point.")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    html = f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}">'
+    return {"image/png": png, "text/html": html, "text/plain": alt}, {"image/png": {"alt": alt}}
+
+
+def show(figure: Figure, alt: str) -> None:
+    """Show ``figure`` in the notebook with ``alt`` as its description, and close it.
+
+    ``alt`` says what the figure shows and its point, best written from the
+    numbers it draws so that it stays true (e.g. "Validation accuracy against
+    K: pretrained at 100 % from K = 1, scratch from 55 % to 98 %").
+    """
+    from IPython.display import display
+
+    data, metadata = figure_bundle(figure, alt)
+    display(data, metadata=metadata, raw=True)
+    plt.close(figure)
+
+
+def show_in(output: Any, figure: Figure, alt: str | None = None) -> None:
     """Replace what an ``ipywidgets.Output`` shows with ``figure``, in one update.
 
     Setting the widget's outputs directly (rather than ``clear_output`` then
     ``display``) swaps the picture without flicker, works while a button
     callback is still running, and works headless (tests, no kernel).
+    With ``alt`` (what the figure shows and its point) it is shown as
+    :func:`figure_bundle` describes.
     """
+    if alt is not None:  # described: an <img> with alt, for screen readers and the HTML export
+        data, metadata = figure_bundle(figure, alt)
+        output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
+        return
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")

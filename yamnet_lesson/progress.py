@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -109,12 +111,23 @@ class ProgressTable(keras.callbacks.Callback):
         print(_row(cells))
 
 
+def validation_linestyle(iterations: Sequence[int]) -> str:
+    """``"--"`` when validation was measured at every iteration in ``iterations``, else ``"none"``.
+
+    Validation measured at only some iterations is drawn as separate markers:
+    a line between them would show values that were never measured.
+    """
+    return "--" if len(iterations) > 1 and all(np.diff(iterations) == 1) else "none"
+
+
 class LiveAccuracyChart(keras.callbacks.Callback):
     """Draw accuracy against iterations while training runs, like the reference's progress plot.
 
     The mini-batch accuracy of every iteration is a thin line; validation
     accuracy is marked where it was measured (with the reference's schedule:
-    at the first and the last iteration) and joined by a dashed line.  Pass
+    at the first and the last iteration), as separate markers: a line would
+    draw values in between that were never measured.  Only a validation
+    measured at every iteration is joined, by a dashed line.  Pass
     the chart to :func:`yamnet_lesson.fine_tune` in ``callbacks``.  The figure
     is redrawn in place -- in an ``ipywidgets.Output`` if one is given, else in
     a display handle -- at most every ``min_interval`` seconds, and whenever a
@@ -185,6 +198,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         batch_line, validation_line = self._lines
         batch_line.set_data(run["iteration"], run["accuracy"])
         validation_line.set_data(run["val_iteration"], run["val"])
+        validation_line.set_linestyle(validation_linestyle(run["val_iteration"]))
         self._show()
         self.redraws += 1
         self._drawn_at = time.monotonic()
@@ -205,7 +219,7 @@ class LiveAccuracyChart(keras.callbacks.Callback):
             (validation_line,) = ax.plot(
                 run["val_iteration"],
                 run["val"],
-                ls="--",
+                ls=validation_linestyle(run["val_iteration"]),
                 marker=style["marker"],
                 ms=6 if latest else 4,
                 mec="black",
@@ -233,9 +247,23 @@ class LiveAccuracyChart(keras.callbacks.Callback):
         right = (0.99 - width / self.figure.bbox.width + gap * left) / (1 + gap)
         self.figure.subplots_adjust(right=min(0.8, max(0.4, right)))
 
+    def describe(self) -> str:
+        """The chart in words, from the latest run's numbers (its alt text)."""
+        run = self.runs[-1] if self.runs else None
+        if run is None or not run["iteration"]:
+            return "Accuracy during training: no run yet."
+        validated = ", ".join(
+            f"{v:.0f} % at {i}" for i, v in zip(run["val_iteration"], run["val"], strict=True)
+        )
+        return (
+            f"Accuracy during training, {run['label']}: mini-batch accuracy over "
+            f"{run['iteration'][-1]} iterations, {run['accuracy'][-1]:.0f} % at the last; "
+            f"validation measured only at iterations shown as markers: {validated or 'none yet'}."
+        )
+
     def _show(self) -> None:
         if self.output is not None:
-            show_in(self.output, self.figure)
+            show_in(self.output, self.figure, self.describe())
             return
         from IPython.display import display
 

@@ -154,9 +154,13 @@ class InteractiveTrainer:
         figure = plot_confusion_matrix(
             val_labels, predicted, result.class_names, title=f"{label}, K = {k}"
         )
-        show_in(self.matrix_area, figure)
-        plt.close(figure)
         correct = int(np.sum(predicted == np.asarray(val_labels)))
+        alt = (
+            f"Confusion matrix, {label}, K = {k}: {correct} of {len(val_labels)} validation "
+            "signals on the diagonal (predicted as their true colour)."
+        )
+        show_in(self.matrix_area, figure, alt)
+        plt.close(figure)
         note = " (interrupted: the model keeps what it learned)" if result.interrupted else ""
         self._say(
             f"Validation accuracy {100 * correct / len(val_labels):.1f} % "
