@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from yamnet_lesson import LessonError, features
+from yamnet_lesson import LessonError, audio, features
 from yamnet_lesson.audio import read_audio, read_upload
 
 
@@ -206,3 +206,15 @@ def test_an_uploaded_file_is_read_like_a_file_on_disk(tmp_path):
     bad = [{"name": "notes.wav", "content": b"not audio"}]
     with pytest.raises(LessonError, match="could not be read as audio"):
         read_upload(bad)
+
+
+def test_an_upload_from_ipywidgets_7_is_read_the_same(tmp_path):
+    """Colab's ipywidgets 7.7: the value is a dict of name -> metadata and content."""
+    soundfile.write(tmp_path / "mine.wav", tone(16_000, 0.5), 16_000)
+    content = (tmp_path / "mine.wav").read_bytes()
+    seven = {"mine.wav": {"metadata": {"name": "mine.wav", "size": 1}, "content": content}}
+    eight = ({"name": "mine.wav", "content": memoryview(content)},)
+    assert audio.uploaded_files(seven) == audio.uploaded_files(eight) == [("mine.wav", content)]
+    waveform, rate = read_upload(seven)
+    assert rate == 16_000 and waveform.shape == (8_000,)
+    assert read_upload({}) is None and audio.uploaded_files(()) == []

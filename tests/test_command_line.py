@@ -76,3 +76,14 @@ def test_check_without_yamnet_says_so_in_one_line_and_still_checks_the_digits(
     assert "PROBLEM: YAMNet could not be loaded. Could not find" in out
     assert assets.YAMNET_TFLITE.name in out and "download --to DIR" in out
     assert DIGITS_OK in out  # checked all the same
+
+
+def test_download_without_a_folder_fills_the_lessons_cache(tmp_path, monkeypatch, capsys):
+    """What the notebooks' Colab set-up cell runs: no setting is needed afterwards."""
+    fetched = []
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(assets, "download_all", lambda dest: fetched.append(dest) or [dest])
+    main(["download"])
+    assert fetched == [tmp_path / "cache"]
+    out = capsys.readouterr().out
+    assert "the lesson finds them in its cache" in out and "export" not in out

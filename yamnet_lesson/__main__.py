@@ -8,7 +8,8 @@
 * ``reference`` -- the whole reference workflow without a notebook
   (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
-  classroom without internet.
+  classroom without internet (``--to DIR``), or into the lesson's cache (what
+  the notebooks' Colab set-up cell does).
 
 Ctrl-C stops any of them with one line saying what was interrupted and what
 was kept, and exit status 130 (128 + SIGINT, as a shell reports it).
@@ -123,11 +124,14 @@ def _reference(args: argparse.Namespace) -> None:
 
 
 def _download(args: argparse.Namespace) -> None:
-    from .assets import download_all
+    from .assets import cache_dir, download_all
 
-    folder = Path(args.to).resolve()
+    folder = Path(args.to).resolve() if args.to else cache_dir()
     for path in download_all(folder):
         print(f"  {path}")
+    if not args.to:  # where the lesson looks anyway: nothing to set
+        print("Done: the lesson finds them in its cache.")
+        return
     print("Done. Point the lesson at it before starting Jupyter:")
     print(f"  export YAMNET_LESSON_MODEL_DIR={folder}")
     print(f"  export YAMNET_LESSON_FSDD_DIR={folder / 'fsdd'}")
@@ -167,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     download = commands.add_parser(
         "download", help="fetch YAMNet's files and the spoken digits into a folder"
     )
-    download.add_argument("--to", required=True, help="destination folder")
+    download.add_argument(
+        "--to", help="destination folder (default: the lesson's cache, where it looks anyway)"
+    )
     args = parser.parse_args(argv)
     handlers = {"check": _check, "reference": _reference, "download": _download}
     stopped: list[tuple[str, str]] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -34,6 +35,7 @@ __all__ = [
     "read_audio_bytes",
     "read_upload",
     "spoken_digits",
+    "uploaded_files",
 ]
 
 MAX_SECONDS = 600.0
@@ -140,15 +142,29 @@ def _not_audio(name: str, error: Exception) -> LessonError:
 def read_upload(upload: Any) -> tuple[np.ndarray, int] | None:
     """The last file given to an ``ipywidgets.FileUpload``, read like :func:`read_audio`.
 
-    ``upload``: the widget or its ``value`` (a sequence of dicts with ``name``
-    and ``content``).  Returns ``(waveform, sample_rate)``, or None if no file
-    was uploaded yet.
+    ``upload``: the widget or its ``value`` (see :func:`uploaded_files`).
+    Returns ``(waveform, sample_rate)``, or None if no file was uploaded yet.
     """
-    files = getattr(upload, "value", upload) or ()
+    files = uploaded_files(getattr(upload, "value", upload))
     if not files:
         return None
-    item = files[-1]
-    return read_audio_bytes(item["content"], Path(str(item["name"])).name)
+    name, content = files[-1]
+    return read_audio_bytes(content, Path(name).name)
+
+
+def uploaded_files(value: Any) -> list[tuple[str, bytes]]:
+    """``(file name, content)`` of each file in an ``ipywidgets.FileUpload``'s ``value``.
+
+    ipywidgets 8 gives a sequence of dicts with ``name`` and ``content``;
+    ipywidgets 7 (Colab's) a dict of file name -> ``{"metadata", "content"}``.
+    Both give the same list, in the order the files were chosen.
+    """
+    if isinstance(value, Mapping):  # ipywidgets 7
+        return [
+            (str(item.get("metadata", {}).get("name", name)), bytes(item["content"]))
+            for name, item in value.items()
+        ]
+    return [(str(item.get("name", "the file")), bytes(item["content"])) for item in value or ()]
 
 
 FSDD_HOME = "https://github.com/Jakobovski/free-spoken-digit-dataset"

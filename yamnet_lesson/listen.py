@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from . import features
-from .audio import UPLOAD_ACCEPT, UPLOAD_FORMATS, read_audio_bytes
+from .audio import UPLOAD_ACCEPT, UPLOAD_FORMATS, read_audio_bytes, uploaded_files
 from .classes import EVENT_THRESHOLD, SoundEvent, sound_events
 from .plots import plot_scores_over_time, show_in
 from .signals import SAMPLE_RATE, Segment
@@ -89,12 +89,12 @@ class ClipUpload(widgets.VBox):
         super().__init__([self.upload, self.message, self.output])
 
     def _on_upload(self, change: dict[str, Any]) -> None:
-        if not change["new"]:
+        files = uploaded_files(change["new"])  # ipywidgets 7's value or 8's
+        if not files:
             return
-        chosen = change["new"][-1]  # ipywidgets 8: a tuple of dicts with name and content
-        name = str(chosen.get("name", "the file"))
+        name, content = files[-1]
         try:
-            waveform, sample_rate = read_audio_bytes(chosen["content"], name)
+            waveform, sample_rate = read_audio_bytes(content, name)
             self.events, fig = what_yamnet_hears(
                 self.model, waveform, sample_rate, title=name, threshold=self.threshold
             )

@@ -7,15 +7,26 @@ from importlib.metadata import PackageNotFoundError, version
 
 __all__ = ["TESTED", "check_versions", "report"]
 
-TESTED = {
-    "tensorflow": "2.21",
+TESTED: dict[str, str | tuple[str, ...]] = {
+    "tensorflow": ("2.21", "2.19"),  # 2.19: Colab's (tests/test_colab.py)
     "keras": "3.",
     "tensorflow-hub": "0.16",
     "librosa": "0.11",
-    "ipywidgets": "8.1",
+    "ipywidgets": ("8.1", "7.7"),  # 7.7: Colab's
     "jupyterlab": "4.",
 }
-"""Package -> tested version prefix (the exact pins are in environment.yml)."""
+"""Package -> tested version prefix, or prefixes (the exact pins are in environment.yml;
+the second ones are Colab's stack)."""
+
+
+def _tested(found: str | None, prefixes: str | tuple[str, ...]) -> bool:
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
+    return found is not None and found.startswith(prefixes)
+
+
+def _named(prefixes: str | tuple[str, ...]) -> str:
+    prefixes = (prefixes,) if isinstance(prefixes, str) else prefixes
+    return " or ".join(f"{prefix}x" for prefix in prefixes)
 
 
 def _installed(package: str) -> str | None:
@@ -30,7 +41,7 @@ def report() -> list[str]:
     lines = []
     for package, prefix in TESTED.items():
         found = _installed(package)
-        status = "ok" if found and found.startswith(prefix) else f"tested with {prefix}x"
+        status = "ok" if _tested(found, prefix) else f"tested with {_named(prefix)}"
         lines.append(f"{package} {found or 'not installed'} ({status})")
     return lines
 
@@ -42,11 +53,11 @@ def check_versions() -> bool:
         found = _installed(package)
         if package == "jupyterlab" and found is None:
             continue  # a plain Jupyter or VS Code kernel is fine
-        if not (found and found.startswith(prefix)):
+        if not _tested(found, prefix):
             ok = False
             warnings.warn(
                 f"{package} {found or 'is not installed'}: this lesson is tested with "
-                f"{prefix}x (see environment.yml); some cells may behave differently.",
+                f"{_named(prefix)} (see environment.yml); some cells may behave differently.",
                 stacklevel=2,
             )
     return ok
