@@ -373,7 +373,7 @@ def run_notebook(
                     return run
                 if parent != request["header"]["msg_id"]:
                     continue
-                if index == 0 and kind == "stream":
+                if "notebook.setup()" in code and kind == "stream":  # the Memory: lines
                     run.printed.extend(content.get("text", "").splitlines())
                 if kind == "execute_reply":
                     reply = content
