@@ -228,6 +228,23 @@ def test_timeline_marks_each_sound_distinctly_and_a_sound_alike_where_it_returns
     assert len(set(looks[:3])) == 3 and looks[3] == looks[0]
 
 
+def test_a_sound_looks_the_same_on_both_timelines_and_others_differ():
+    """"Silence" heard and "silence" played share a look; brown noise, played only, has its own
+    (from a new user's trial: the rows once chose hatches each on its own, so heard
+    "Silence" wore played brown noise's hatch)."""
+    names = ["Pink noise", "Silence"]
+    scores = np.array([[0.9, 0.05], [0.9, 0.05], [0.05, 0.9], [0.05, 0.9]])
+    events = classes.sound_events(scores, names, duration=4.0)
+    plays = [signals.Segment("brown", 0.0, 2.0), signals.Segment("silence", 2.0, 4.0)]
+    fig = plots.plot_scores_over_time(scores, names, events=events, duration=4.0, segments=plays)
+    look = {}
+    for ax in (ax for ax in fig.axes if len(ax.get_yticks()) == 1):
+        for bar, text in zip(ax.collections, ax.texts, strict=True):
+            look[text.get_text()] = (bar.get_hatch(), tuple(bar.get_facecolor()[0]))
+    assert look["Silence"] == look["silence"]
+    assert len({look["Pink noise"], look["brown"], look["silence"]}) == 3
+
+
 def test_scores_over_time_can_keep_the_label_order_and_marks_where_the_sound_changes():
     names = ["white", "brown", "pink"]
     scores = np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7], [0.05, 0.05, 0.9]])

@@ -401,15 +401,17 @@ TIMELINE_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 """Hatch of each distinct sound on a timeline, in order of first appearance."""
 
 
-def _draw_timeline(ax: Any, spans: Sequence[tuple[str, float, float]], heading: str) -> None:
+def _draw_timeline(
+    ax: Any, spans: Sequence[tuple[str, float, float]], heading: str, looks: list[str]
+) -> None:
     """Labelled bars, one per ``(name, start, end)`` span, on a one-row axis.
 
-    Each distinct name has its own hatch (and grey), the same wherever it
-    comes back, so no two sounds share a look and a sound keeps its look.
+    Each distinct name has its own hatch (and grey), its place in ``looks`` (the
+    lower-case names of every timeline in the figure), so a sound keeps its look
+    wherever it comes back, on this row or another ("Silence" heard, "silence" played).
     """
-    names = list(dict.fromkeys(name for name, _, _ in spans))
     for name, start, end in spans:
-        index = names.index(name)
+        index = looks.index(name.lower())
         ax.broken_barh(
             [(start, end - start)],
             (0.1, 0.8),
@@ -417,7 +419,10 @@ def _draw_timeline(ax: Any, spans: Sequence[tuple[str, float, float]], heading: 
             hatch=TIMELINE_HATCHES[index % len(TIMELINE_HATCHES)],
             edgecolor="0.4",
         )
-        ax.text((start + end) / 2, 0.5, name, ha="center", va="center", fontsize=8, clip_on=True)
+        ax.text(
+            (start + end) / 2, 0.5, name, ha="center", va="center", fontsize=8, clip_on=True,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        )  # fmt: skip
     ax.set_ylim(0, 1)
     ax.set_yticks([0.5], [heading])
     ax.tick_params(axis="y", length=0)
@@ -507,9 +512,10 @@ def plot_scores_over_time(
     fig.colorbar(shown, ax=ax, label="score (0-1)")
     for change in [s.start for s in segments or []][1:]:  # where the sound really changes
         ax.axvline(change, color="white", ls=":", lw=1.5)
+    looks = list(dict.fromkeys(s.name.lower() for _, spans in strips for s in spans))
     for row, (heading, spans) in enumerate(strips):
         strip = fig.add_subplot(grid[row, 0], sharex=ax)
-        _draw_timeline(strip, [(s.name, s.start, s.end) for s in spans], heading)
+        _draw_timeline(strip, [(s.name, s.start, s.end) for s in spans], heading, looks)
         strip.tick_params(axis="x", labelbottom=False)
     if events is not None:
         _draw_events_table(fig.add_subplot(grid[:, 1]), events)
