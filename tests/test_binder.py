@@ -43,7 +43,10 @@ def _check(session: dict, names: list[str]) -> None:
         peak = memory.NOTEBOOK_PEAK_BYTES[run["notebook"]]
         assert run["kernel_peak_rss_mib"] * memory.MB <= peak, run  # the figure make_room uses
     assert session["oom_kills"] == 0
-    assert max(run["cgroup_peak_mib"] for run in runs) * memory.MB <= BINDER_BYTES
+    # The cgroup caps its own count at the limit, so that can't fail; what can: the memory
+    # only freeing gives back (no page cache) must stay the lesson's margin below the limit.
+    highest = max(run["cgroup_anonymous_peak_mib"] for run in runs) * binder_session.MIB
+    assert highest <= BINDER_BYTES - memory.MARGIN_BYTES, runs
 
 
 def test_notebooks_1_to_6_in_order_never_closing_a_tab():

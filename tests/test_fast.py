@@ -235,3 +235,29 @@ def test_seeding_gives_keras_weights_and_leaves_tensorflow_seed_alone():
     for a, b in zip(expected, got, strict=True):
         np.testing.assert_array_equal(a, b)
     assert tf.compat.v1.random.get_seed(None)[0] == 123  # so its kernel cache was kept
+
+
+@pytest.mark.skipif(_fast._LIBC is None, reason="no glibc malloc_trim here (not Linux/glibc)")
+def test_freed_memory_goes_back_to_the_system():
+    psutil = pytest.importorskip("psutil")
+    process = psutil.Process()
+    blocks = [bytearray(1000) for _ in range(100_000)]  # ~100 MB in the C heap, not mmap'd
+    sentinel = bytearray(1000)  # allocated last: the heap's top stays in use
+    before = process.memory_info().rss
+    del blocks
+    freed_but_kept = process.memory_info().rss
+    _fast.give_back_memory()
+    after = process.memory_info().rss
+    assert freed_but_kept > before - 20e6  # glibc keeps what Python freed ...
+    assert after < freed_but_kept - 50e6  # ... until it is asked to give it back
+    del sentinel
+
+
+def test_giving_memory_back_with_caches_forgets_patches_and_changes_nothing(data):
+    train_audio = data[0]
+    first, _ = _fast.cached_patches(train_audio, 16_000)
+    assert _fast._PATCHES
+    _fast.give_back_memory(caches=True)
+    assert not _fast._PATCHES and not _fast._EMBEDDINGS
+    again, _ = _fast.cached_patches(train_audio, 16_000)
+    np.testing.assert_array_equal(first, again)

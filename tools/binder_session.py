@@ -233,6 +233,7 @@ class NotebookRun:
     cgroup_peak_mib: int = 0
     cgroup_usage_after_mib: int = 0
     cgroup_anonymous_after_mib: int = 0
+    cgroup_anonymous_peak_mib: int = 0  # sampled with the kernel's: page cache left out
     printed: list[str] = field(default_factory=list)  # lines the set-up cell printed
 
 
@@ -335,13 +336,16 @@ def run_notebook(
     kernel_id = session["kernel"]["id"]
     ws, client_session = _connect(server, kernel_id, cell_timeout)
     pid = None
-    peak = {"rss": 0}
+    peak = {"rss": 0, "anonymous": 0}
     done = threading.Event()
 
     def watch() -> None:
         while not done.is_set():
             with contextlib.suppress(psutil.Error, TypeError):
                 peak["rss"] = max(peak["rss"], psutil.Process(pid).memory_info().rss)
+            if cgroup is not None:
+                with contextlib.suppress(OSError, KeyError, ValueError):
+                    peak["anonymous"] = max(peak["anonymous"], cgroup.anonymous())
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -402,6 +406,7 @@ def run_notebook(
             run.cgroup_peak_mib = round(cgroup.peak() / MIB)
             run.cgroup_usage_after_mib = round(cgroup.usage() / MIB)
             run.cgroup_anonymous_after_mib = round(cgroup.anonymous() / MIB)
+            run.cgroup_anonymous_peak_mib = round(peak["anonymous"] / MIB)
 
 
 def run_session(

@@ -32,6 +32,10 @@ live on a laptop or a Binder session:
   second per press of Train).  Keras draws new weights from Python's
   ``random`` module, so :func:`seed_new_weights` seeds that (and NumPy) alone:
   the same weights.
+* **Memory given back** after each run (:func:`give_back_memory`): freed
+  memory goes back to the C library's heap, which keeps it for reuse by this
+  process alone; on a 2 GB Binder session the other notebooks' kernels need
+  it.  ``malloc_trim`` hands the free pages back to the system.
 * **Embeddings once** in ``mode="head"``: the frozen body gives the same
   embeddings at every epoch, so only the new layer runs in the loop; and the
   same patches through the same body weights give the same embeddings, so
@@ -44,6 +48,9 @@ loss at every epoch.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import json
 import random
@@ -57,7 +64,13 @@ from ._tensorflow import keras, tf
 from .validation import LessonError, peak_checked
 from .yamnet import in_batches
 
-__all__ = ["TracedTraining", "cached_patches", "predict_patches", "seed_new_weights"]
+__all__ = [
+    "TracedTraining",
+    "cached_patches",
+    "give_back_memory",
+    "predict_patches",
+    "seed_new_weights",
+]
 
 # --------------------------------------------------------------------------- patches
 
@@ -93,6 +106,38 @@ def cached_patches(
             [np.array(sample_rate), *clips],
             lambda: features.clip_patches(clips, sample_rate),
         )
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _glibc() -> Any:
+    """The C library if it can give free heap pages back (glibc's ``malloc_trim``), else None."""
+    name = ctypes.util.find_library("c")
+    try:
+        library = ctypes.CDLL(name)
+        return library if hasattr(library, "malloc_trim") else None
+    except OSError:  # not Linux or glibc: macOS, Windows, musl
+        return None
+
+
+_LIBC = _glibc()
+
+
+def give_back_memory(*, caches: bool = False) -> None:
+    """Hand memory this process no longer uses back to the system; changes no result.
+
+    ``caches=True`` also forgets the remembered patches and embeddings (for a
+    batch of runs that is over: the next run computes them again).  Then
+    Python's cycle collector frees what only cycles kept, and glibc's
+    ``malloc_trim(0)`` returns the heap's free pages.
+    """
+    if caches:
+        _PATCHES.clear()
+        _EMBEDDINGS.clear()
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 # --------------------------------------------------------------------------- seeding

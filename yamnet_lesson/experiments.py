@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _fast
 from .signals import split_reference
 from .training import FineTuneResult, fine_tune, interrupt_stops
 from .validation import Interrupted, LessonError, check_int, check_mode, check_path, check_seed
@@ -181,6 +182,7 @@ def accuracy_vs_k(
                     )["validation_accuracy"],
                 )  # fmt: skip
                 results[mode].setdefault(k, []).append(accuracy)
+    _fast.give_back_memory(caches=True)  # the runs are over: their patches are not needed
     return results
 
 
@@ -346,6 +348,7 @@ def digits_accuracy(
                 )
                 for name in ("accuracy", "train_seconds"):
                     results[split][method][name].append(got[name])
+    _fast.give_back_memory(caches=True)  # the runs are over: their patches are not needed
     return results
 
 

@@ -253,6 +253,8 @@ def fine_tune(
         validation_probabilities=last_validation,
     )  # fmt: skip
     callbacks.on_train_end({"interrupted": interrupted})
+    del run, x_train, validation  # the run's copies: the result keeps the network
+    _fast.give_back_memory()
     return result
 
 
