@@ -7,7 +7,9 @@ cgroup of ``--limit-gib``, the notebooks opened in order as JupyterLab opens the
 no tab closed; needs root and a cgroup memory controller) and prints, per
 notebook: whether every cell ran, its time, its kernel's peak resident memory and
 its resident memory after the last cell, and the cgroup's view (peak, in use,
-anonymous) after it, with the cgroup's out-of-memory kills. The README's
+anonymous) after it and its anonymous peak, the set-up cell's *Memory:* line
+(which idle kernels the lesson shut down to make room), and the cgroup's
+out-of-memory kills. The README's
 "Notebooks in a Binder session" table comes from it.
 """
 
@@ -30,8 +32,9 @@ def main() -> None:
         raise SystemExit(f"binder_memory: {why}.")
     names = args or ["01", "02", "03", "04", "05", "06"]
     session = binder_session.run_session(names, round(limit_gib * binder_session.GIB))
-    for run in session["runs"]:
-        run.pop("printed")
+    for run in session["runs"]:  # of what the set-up cell printed, the Memory: line, unwrapped
+        printed = " ".join(run.pop("printed"))
+        run["memory_line"] = printed[printed.find("Memory:") :] if "Memory:" in printed else ""
     print(json.dumps(session, indent=1))
 
 
