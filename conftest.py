@@ -113,11 +113,13 @@ def yamnet_files_problem() -> str | None:
         named = f"set to {setting}"
     what = " and ".join(f"{remote.description} ({remote.name})" for remote in missing)
     why = ", ".join(dict.fromkeys(re.sub(r".*\((.*)\)$", r"\1", r) for r in reasons))
+    mirror = os.environ.get(assets.DOWNLOAD_URL_ENV, "").strip()
+    where = f" from {mirror} ({assets.DOWNLOAD_URL_ENV})" if mirror else ""
     return (
         f"The tests need {what}, which {'are' if len(missing) > 1 else 'is'} in neither "
         f"{assets.MODEL_DIR_ENV} ({named}) nor the lesson's cache {cache} and could not be "
-        f"downloaded ({why}): run 'python -m yamnet_lesson download --to {cache}' on a machine "
-        f"with internet, or set {assets.MODEL_DIR_ENV} to a folder holding "
+        f"downloaded{where} ({why}): run 'python -m yamnet_lesson download --to {cache}' on a "
+        f"machine with internet, or set {assets.MODEL_DIR_ENV} to a folder holding "
         f"{'them' if len(missing) > 1 else 'it'}."
     )
 
