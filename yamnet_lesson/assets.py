@@ -458,6 +458,8 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
     official locations: ``<base_url>/<file name>`` (a mirror, or a test server
     on 127.0.0.1).  A file in ``dest`` that has an official file's name but
     not its checksum is refused before anything is fetched, and left alone.
+    If a download fails, files already complete stay in ``dest``, and the
+    folders this call created are removed again where they are empty.
     """
     dest = check_path(dest, "dest")
     if dest.exists() and not dest.is_dir():
@@ -470,15 +472,24 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
                 f"{target} is already there but is not {remote.description} (its SHA-256 "
                 "differs); nothing was changed: move it away and run the command again."
             )
+    created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
     dest.mkdir(parents=True, exist_ok=True)
 
     def url_of(remote: RemoteFile) -> str | None:
         return f"{base_url.rstrip('/')}/{remote.name}" if base_url else None
 
-    paths = [download(remote, dest, url=url_of(remote)) for remote in models]
-    fsdd = dest / "fsdd"
-    if recordings_folder(fsdd) is None:
-        fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
+    try:
+        paths = [download(remote, dest, url=url_of(remote)) for remote in models]
+        fsdd = dest / "fsdd"
+        if recordings_folder(fsdd) is None:
+            fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
+    except BaseException:  # a failed download or Ctrl-C: no empty folder of ours is left
+        for folder in created:  # innermost first; a folder that holds anything stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
     paths.append(fsdd)
     return paths
 
