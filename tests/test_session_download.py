@@ -6,7 +6,8 @@ and the spoken digits as it starts, and the test clips when a test first needs
 them, each verified by the lesson's own download.  Here the one download setting,
 ``YAMNET_LESSON_DOWNLOAD_URL``, points every download at a server on 127.0.0.1
 that serves the real files (reached through the settings, as every test reaches
-them): the files must arrive verified and the session go on to pass real tests.
+them): the files must arrive verified and the session go on to pass a test that
+uses them all.
 A damaged file served instead must stop the session at once with one sentence,
 and leave nothing in the cache.
 """
@@ -28,11 +29,8 @@ from yamnet_lesson import assets
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_FILES = (assets.YAMNET_TFLITE, assets.YAMNET_CLASS_MAP)
-# Real tests that need each kind of download: YAMNet's files and the clips, the spoken digits.
-REAL_TESTS = (
-    "tests/test_parity.py::test_real_clips_are_recognised",
-    "tests/test_experiments.py::test_digit_split_reads_the_files_of_its_split",
-)
+# The test the fresh clone's session runs: it needs every kind of download (and no TensorFlow).
+FETCHED = "tests/test_session_download.py::test_the_session_gives_verified_files"
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -98,11 +96,21 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_the_session_gives_verified_files(test_clips, fsdd):
+    """What every session gives the tests (here, and in the fresh clone's session below):
+    YAMNet's files and the clips with their published or recorded SHA-256, the spoken digits."""
+    for remote in MODEL_FILES:
+        assert sha256(assets.find_file(remote, download=False)) == remote.sha256
+    for remote in TEST_CLIPS:
+        assert sha256(test_clips[remote.name]) == remote.sha256
+    assert len(list((fsdd / "recordings").glob("*_jackson_*.wav"))) >= 20
+
+
 def test_a_fresh_clone_downloads_what_the_tests_need_verified_and_runs_them(tmp_path, mirror):
     url, served = mirror
-    result = fresh_clone_session(tmp_path, url, *REAL_TESTS, ci=True)  # CI: nothing may skip
+    result = fresh_clone_session(tmp_path, url, FETCHED, ci=True)  # CI: nothing may skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "3 passed" in result.stdout and "skipped" not in result.stdout, result.stdout
+    assert "1 passed" in result.stdout and "skipped" not in result.stdout, result.stdout
     cache = tmp_path / "cache"
     for remote in MODEL_FILES:  # the published SHA-256
         assert sha256(cache / remote.name) == remote.sha256
@@ -128,7 +136,7 @@ def test_a_damaged_model_file_served_stops_the_session_with_one_sentence(tmp_pat
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         damaged_url = f"http://127.0.0.1:{httpd.server_address[1]}"
-        result = fresh_clone_session(tmp_path, damaged_url, REAL_TESTS[0])
+        result = fresh_clone_session(tmp_path, damaged_url, FETCHED)
     finally:
         httpd.shutdown()
         httpd.server_close()
