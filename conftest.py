@@ -79,6 +79,16 @@ for _env, _part in FROM_SHARED.items():
     if _env not in os.environ and (SHARED / _part).is_dir():
         os.environ[_env] = str(SHARED / _part)
 
+# A mirror named for the run serves the session's downloads (here, at the start, and the
+# clips'); each test then runs without it, so that tests of downloading see only their own.
+MIRROR = os.environ.get(assets.DOWNLOAD_URL_ENV, "").strip()
+
+
+@pytest.fixture(autouse=True)
+def _no_mirror_inside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(assets.DOWNLOAD_URL_ENV, raising=False)
+
+
 NEED_DIGITS = ("05_experiments_and_real_sounds.ipynb",)  # notebook 3 plays a siren without them
 MISSING: dict[str, str] = {}  # "fsdd" -> why the spoken digits cannot be had
 
@@ -113,8 +123,7 @@ def yamnet_files_problem() -> str | None:
         named = f"set to {setting}"
     what = " and ".join(f"{remote.description} ({remote.name})" for remote in missing)
     why = ", ".join(dict.fromkeys(re.sub(r".*\((.*)\)$", r"\1", r) for r in reasons))
-    mirror = os.environ.get(assets.DOWNLOAD_URL_ENV, "").strip()
-    where = f" from {mirror} ({assets.DOWNLOAD_URL_ENV})" if mirror else ""
+    where = f" from {MIRROR} ({assets.DOWNLOAD_URL_ENV})" if MIRROR else ""
     return (
         f"The tests need {what}, which {'are' if len(missing) > 1 else 'is'} in neither "
         f"{assets.MODEL_DIR_ENV} ({named}) nor the lesson's cache {cache} and could not be "
@@ -198,7 +207,8 @@ def test_clips() -> dict[str, Path]:
             except LessonError as error:
                 wrong = f"; {str(error).split(':')[0]}"
         try:
-            clips[remote.name] = assets.download(remote, cache)  # kept if verified, or fetched
+            mirrored = f"{MIRROR.rstrip('/')}/{remote.name}" if MIRROR else None
+            clips[remote.name] = assets.download(remote, cache, url=mirrored)  # kept, or fetched
         except LessonError as error:
             reasons.append(str(error).rstrip(".") + wrong)
     if reasons:
