@@ -64,9 +64,12 @@ def mirror(tmp_path_factory, test_clips, fsdd):
     httpd.server_close()
 
 
-def fresh_clone_session(tmp_path: Path, mirror_url: str, *tests: str, ci: bool = False):
+def fresh_clone_session(
+    tmp_path: Path, mirror_url: str, *tests: str, ci: bool = False, **settings: str
+):
     """``python -m pytest TESTS`` as on a fresh clone: no local copies, an empty cache, and
-    every download from ``mirror_url`` (no other network: the proxies lead nowhere)."""
+    every download from ``mirror_url`` (no other network: the proxies lead nowhere).
+    ``settings``: environment variables to set on top (e.g. a local copy of the model)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YAMNET_LESSON_")}
     env.pop("CI", None)
     env.update(
@@ -80,6 +83,7 @@ def fresh_clone_session(tmp_path: Path, mirror_url: str, *tests: str, ci: bool =
         HTTP_PROXY="http://127.0.0.1:9",
         NO_PROXY="127.0.0.1",
     )
+    env.update(settings)
     if ci:
         env["CI"] = "1"
     return subprocess.run(
@@ -150,3 +154,27 @@ def test_a_damaged_model_file_served_stops_the_session_with_one_sentence(tmp_pat
     cache = tmp_path / "cache"
     assert not (cache / assets.YAMNET_TFLITE.name).exists()  # never kept
     assert sha256(cache / assets.YAMNET_CLASS_MAP.name) == assets.YAMNET_CLASS_MAP.sha256
+
+
+def test_offline_without_the_clips_with_ci_set_their_tests_are_errors_saying_why(tmp_path, fsdd):
+    """The model and the digits are here, the clips are not and cannot be fetched: with CI set
+    the tests that need them are errors with the reason (without CI, skips with the same
+    reason: the one ``absent`` of conftest.py, as for the spoken digits)."""
+    model = assets.find_file(assets.YAMNET_TFLITE, download=False).parent
+    result = fresh_clone_session(
+        tmp_path,
+        "http://127.0.0.1:9",  # nothing listens there
+        FETCHED,
+        ci=True,
+        YAMNET_LESSON_MODEL_DIR=str(model),
+        YAMNET_LESSON_FSDD_DIR=str(fsdd),
+    )
+    why = (
+        "the test recordings are not here (meow_16k.wav could not be downloaded from "
+        "http://127.0.0.1:9/meow_16k.wav (Connection refused); speech_whistling2.wav could not "
+        "be downloaded from http://127.0.0.1:9/speech_whistling2.wav (Connection refused)): run "
+        "the tests once with internet, or set YAMNET_LESSON_TEST_AUDIO_DIR to a folder holding "
+        "meow_16k.wav and speech_whistling2.wav (CI is set: data the tests need must be there)"
+    )
+    assert why in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 1 and "1 error" in result.stdout
