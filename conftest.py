@@ -11,9 +11,16 @@ the lesson's cache, the lesson's verified download into its cache):
   ``YAMNET_LESSON_FSDD_DIR``, the cache, or the download (about 16 MB), tried
   once as the session starts.  Where they cannot be had, those tests are
   skipped with the reason; with ``CI`` set, they are errors.
-* five real recordings (the ``test_clips`` fixture): only the test setting
-  ``YAMNET_LESSON_TEST_AUDIO_DIR`` (nothing publishes them as one download);
-  skipped, or errors with ``CI`` set, where it names no folder holding them.
+* two real recordings (the ``test_clips`` fixture), the example clips of
+  Google's YAMNet tutorial: the test setting ``YAMNET_LESSON_TEST_AUDIO_DIR``,
+  the cache (``test-audio/`` in it), or the lesson's verified download into it
+  (SHA-256 checked, about 370 kB), tried once, when a test first needs them.
+  Where they cannot be had, those tests are skipped with the reason; with
+  ``CI`` set, they are errors.  Everything else the tests hear the lesson
+  synthesises (noises, a siren).
+
+Every download comes from the official location, or from
+``<YAMNET_LESSON_DOWNLOAD_URL>/<file name>`` where that setting names a mirror.
 
 ``../shared`` (the development folder, in development and CI only) is reached
 through these settings alone: where it lies beside the project, each setting
@@ -47,12 +54,21 @@ from yamnet_lesson import LessonError, assets, audio  # noqa: E402 (after the lo
 REPO = Path(__file__).resolve().parent
 SHARED = REPO.parent / "shared"
 TEST_AUDIO_ENV = "YAMNET_LESSON_TEST_AUDIO_DIR"
+TUTORIAL_CLIPS = "https://storage.googleapis.com/audioset"  # where Google's YAMNet tutorial
+# fetches them; the SHA-256 are those of the copies in ../shared/audio (see the README)
 TEST_CLIPS = (
-    "baby_5000ms.wav",
-    "dog_975ms.wav",
-    "jingle_975ms.wav",
-    "meow_16k.wav",
-    "speech_whistling2.wav",
+    assets.RemoteFile(
+        "meow_16k.wav",
+        f"{TUTORIAL_CLIPS}/miaow_16k.wav",
+        "f2a00c3a3e7596f1541c4cbd59d6034a674b76ae9c53c8784882345c044da558",
+        "a cat's meow (6.7 s at 16 kHz), an example clip of Google's YAMNet tutorial",
+    ),
+    assets.RemoteFile(
+        "speech_whistling2.wav",
+        f"{TUTORIAL_CLIPS}/speech_whistling2.wav",
+        "1f9db96a719cbe6dd32073d05173d06e25e71050539552f2ea4a0a26e2197e33",
+        "speech and whistling (4.9 s at 16 kHz), an example clip of Google's YAMNet tutorial",
+    ),
 )
 FROM_SHARED = {  # setting -> its part of ../shared
     assets.MODEL_DIR_ENV: "models/yamnet",
@@ -62,6 +78,16 @@ FROM_SHARED = {  # setting -> its part of ../shared
 for _env, _part in FROM_SHARED.items():
     if _env not in os.environ and (SHARED / _part).is_dir():
         os.environ[_env] = str(SHARED / _part)
+
+# A mirror named for the run serves the session's downloads (here, at the start, and the
+# clips'); each test then runs without it, so that tests of downloading see only their own.
+MIRROR = os.environ.get(assets.DOWNLOAD_URL_ENV, "").strip()
+
+
+@pytest.fixture(autouse=True)
+def _no_mirror_inside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(assets.DOWNLOAD_URL_ENV, raising=False)
+
 
 NEED_DIGITS = ("05_experiments_and_real_sounds.ipynb",)  # notebook 3 plays a siren without them
 MISSING: dict[str, str] = {}  # "fsdd" -> why the spoken digits cannot be had
@@ -97,11 +123,12 @@ def yamnet_files_problem() -> str | None:
         named = f"set to {setting}"
     what = " and ".join(f"{remote.description} ({remote.name})" for remote in missing)
     why = ", ".join(dict.fromkeys(re.sub(r".*\((.*)\)$", r"\1", r) for r in reasons))
+    where = f" from {MIRROR} ({assets.DOWNLOAD_URL_ENV})" if MIRROR else ""
     return (
         f"The tests need {what}, which {'are' if len(missing) > 1 else 'is'} in neither "
         f"{assets.MODEL_DIR_ENV} ({named}) nor the lesson's cache {cache} and could not be "
-        f"downloaded ({why}): run 'python -m yamnet_lesson download --to {cache}' on a machine "
-        f"with internet, or set {assets.MODEL_DIR_ENV} to a folder holding "
+        f"downloaded{where} ({why}): run 'python -m yamnet_lesson download --to {cache}' on a "
+        f"machine with internet, or set {assets.MODEL_DIR_ENV} to a folder holding "
         f"{'them' if len(missing) > 1 else 'it'}."
     )
 
@@ -158,15 +185,39 @@ def recordings_writer():
 
 
 @pytest.fixture(scope="session")
-def test_clips() -> Path:
-    """The folder of the five real test recordings (``$YAMNET_LESSON_TEST_AUDIO_DIR``)."""
+def test_clips() -> dict[str, Path]:
+    """File name -> path of the real test recordings (:data:`TEST_CLIPS`), verified.
+
+    Each from ``$YAMNET_LESSON_TEST_AUDIO_DIR``, else the lesson's cache
+    (``test-audio/``), else the lesson's verified download into it.  Where any
+    cannot be had the test is skipped with the reason (an error with ``CI`` set);
+    the answer, either way, is kept for the session: one download attempt.
+    """
     folder = assets.setting(TEST_AUDIO_ENV)
-    if folder is None or not all((folder / name).is_file() for name in TEST_CLIPS):
+    clips, reasons = {}, []
+    with warnings.catch_warnings():  # a bad cache setting falls back; the tests need not say
+        warnings.simplefilter("ignore")
+        cache = assets.cache_dir() / "test-audio"
+    for remote in TEST_CLIPS:
+        wrong = ""  # a file of that name in the setting's folder that is not the clip
+        if folder is not None and (folder / remote.name).is_file():
+            try:
+                clips[remote.name] = assets.find_file(remote, folder)  # its SHA-256 checked
+                continue
+            except LessonError as error:
+                wrong = f"; {str(error).split(':')[0]}"
+        try:
+            mirrored = f"{MIRROR.rstrip('/')}/{remote.name}" if MIRROR else None
+            clips[remote.name] = assets.download(remote, cache, url=mirrored)  # kept, or fetched
+        except LessonError as error:
+            reasons.append(str(error).rstrip(".") + wrong)
+    if reasons:
         absent(
-            f"the five test recordings ({', '.join(TEST_CLIPS)}) are not here: set "
-            f"{TEST_AUDIO_ENV} to a folder holding them (../shared/audio in development)"
+            f"the test recordings are not here ({'; '.join(reasons)}): run the tests once with "
+            f"internet, or set {TEST_AUDIO_ENV} to a folder holding "
+            f"{' and '.join(remote.name for remote in TEST_CLIPS)}"
         )
-    return folder
+    return clips
 
 
 FULL_OPTION = "--full"

@@ -72,19 +72,29 @@ if [ -n "${PYTHON:-}" ]; then
     exit 1
   fi
 else
-  python=""
+  python="" skipped=""
   for candidate in python3.11 python3.12 python3.13 python3; do
     command -v "$candidate" > /dev/null || continue
-    version=$(version_of "$candidate") || continue # e.g. a pyenv shim of a version not selected
-    if supported "$version"; then
+    if ! version=$(version_of "$candidate"); then # e.g. a pyenv shim of a version not selected
+      case $(pyenv_problem "$candidate") in
+        "") why="it does not run" ;;
+        *"has not selected"*) why="a pyenv shim of a version pyenv has not selected" ;;
+        *"is not installed"*) why="a pyenv shim of a version that is not installed" ;;
+        *) why="a pyenv shim that runs no Python" ;;
+      esac
+    elif supported "$version"; then
       python=$candidate
       break
+    else
+      why="Python $version"
     fi
+    skipped="${skipped:+$skipped, }$candidate ($why)"
   done
   if [ -z "$python" ]; then
-    echo "install.sh: $NEEDS, and no python3.11, python3.12, python3.13 or python3 on PATH is one: install one, or name it with 'PYTHON=/path/to/python3.12 bash install.sh'." >&2
+    echo "install.sh: $NEEDS, and no python3.11, python3.12, python3.13 or python3 on PATH is one${skipped:+ (skipped: $skipped)}: install one, or name it with 'PYTHON=/path/to/python3.12 bash install.sh'." >&2
     exit 1
   fi
+  [ -z "$skipped" ] || echo "install.sh: skipped $skipped; using $candidate." >&2
 fi
 python=$("$python" -c 'import sys; print(sys.executable)')
 if [ "$check_only" = 1 ]; then

@@ -67,6 +67,7 @@ def cache(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv(assets.CACHE_DIR_ENV, str(folder))
     monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    monkeypatch.delenv(assets.DOWNLOAD_URL_ENV, raising=False)
     return folder
 
 
@@ -280,6 +281,25 @@ def test_download_all_for_an_offline_classroom(lesson_server, tmp_path, monkeypa
     assert fsdd_dir(download=False).name == "free-spoken-digit-dataset-1.0.10"
     clips, digits, rate = load_fsdd("jackson")
     assert len(clips) == 20 and rate == 8_000 and set(digits) <= set("0123456789")
+
+
+def test_the_download_setting_names_a_mirror_for_every_file(lesson_server, cache, monkeypatch):
+    """YAMNET_LESSON_DOWNLOAD_URL: every file comes from <mirror>/<its name>, verified."""
+    url, served = lesson_server
+    monkeypatch.setenv(assets.DOWNLOAD_URL_ENV, f"{url}/")
+    name = assets.YAMNET_CLASS_MAP.name
+    assert assets.source_of(assets.YAMNET_CLASS_MAP) == f"{url}/{name}"
+    assert assets.source_of(assets.YAMNET_CLASS_MAP, "http://x/y.csv") == "http://x/y.csv"
+    path = assets.find_file(assets.YAMNET_CLASS_MAP)
+    assert path == cache / name and path.read_bytes() == (served / name).read_bytes()
+    room = cache.parent / "room"
+    paths = assets.download_all(room)  # no base_url: the setting
+    assert [p.name for p in paths] == [assets.YAMNET_TFLITE.name, name, "fsdd"]
+    monkeypatch.setenv(assets.DOWNLOAD_URL_ENV, "http://127.0.0.1:9")
+    with pytest.raises(LessonError, match=r"from http://127\.0\.0\.1:9/lite-model_yamnet"):
+        assets.find_file(assets.YAMNET_TFLITE)  # not in the cache: the mirror is named
+    monkeypatch.delenv(assets.DOWNLOAD_URL_ENV)
+    assert assets.source_of(assets.YAMNET_TFLITE) == assets.YAMNET_TFLITE.url
 
 
 def test_load_yamnet_offline_with_nothing_says_what_to_do(tmp_path, monkeypatch):

@@ -87,3 +87,44 @@ def test_download_without_a_folder_fills_the_lessons_cache(tmp_path, monkeypatch
     assert fetched == [tmp_path / "cache"]
     out = capsys.readouterr().out
     assert "the lesson finds them in its cache" in out and "export" not in out
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_download_offline_says_what_to_do_and_leaves_no_empty_folder(
+    tmp_path, monkeypatch, capsys, existing
+):
+    """From a new user's trial: the reason, what to do, and no empty folder left behind."""
+    monkeypatch.setenv(assets.DOWNLOAD_URL_ENV, "http://127.0.0.1:9")  # nothing listens there
+    room = tmp_path / "room"
+    if existing:  # a folder that was there before, with the teacher's own file: kept as it was
+        room.mkdir()
+        (room / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit) as stop:
+        main(["download", "--to", str(room / "lesson")])
+    assert stop.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert err.startswith(
+        f"error: {assets.YAMNET_TFLITE.name} could not be downloaded from "
+        f"http://127.0.0.1:9/{assets.YAMNET_TFLITE.name} (Connection refused); "
+        f"no folder was left at {room / 'lesson'}. Run the command again where there is internet"
+    )
+    assert "YAMNET_LESSON_MODEL_DIR=DIR, YAMNET_LESSON_FSDD_DIR=DIR/fsdd" in err
+    assert not (room / "lesson").exists()
+    assert room.exists() == existing
+    if existing:
+        assert [p.name for p in room.iterdir()] == ["notes.txt"]
+
+
+def test_reference_without_the_model_says_so_before_any_work(tmp_path, monkeypatch, capsys):
+    """From a new user's trial: no split lines printed before the missing model's error."""
+    monkeypatch.setenv(assets.CACHE_DIR_ENV, str(tmp_path / "empty_cache"))
+    monkeypatch.setenv(assets.DOWNLOAD_URL_ENV, "http://127.0.0.1:9")
+    monkeypatch.delenv(assets.MODEL_DIR_ENV, raising=False)
+    with pytest.raises(SystemExit) as stop:
+        main(["reference"])
+    assert stop.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: Could not find {assets.YAMNET_TFLITE.description}")
+    assert "python -m yamnet_lesson download --to DIR" in err

@@ -127,6 +127,7 @@ def test_install_without_a_fitting_python_says_what_it_needs(tmp_path):
     assert "\n" not in message and message.endswith(".")
     assert "needs Python 3.11, 3.12 or 3.13" in message
     assert "PYTHON=/path/to/python3.12 bash install.sh" in message
+    assert "(skipped: python3.12 (it does not run), python3 (Python 3.10))" in message
 
 
 def test_install_takes_python_from_the_environment_and_checks_it(tmp_path):
@@ -185,6 +186,22 @@ def test_install_names_a_pyenv_shim_of_a_version_pyenv_has_not_selected(tmp_path
         "installed (pyenv: version `3.12.9' is not installed (set by "
         "/home/student/.python-version)): run 'pyenv install 3.12.9' or" in result.stderr
     )
+
+
+def test_install_says_in_one_line_which_pythons_on_path_it_skipped_and_why(tmp_path):
+    pyenv_shim(tmp_path, "python3.11", UNSELECTED.replace("python3.12", "python3.11"))
+    fake_python(tmp_path, "python3.12", "3.10")  # a wrongly named one
+    fake_python(tmp_path, "python3.13", "3.13")
+    result = run_install(tmp_path, "--check")
+    assert result.returncode == 0
+    assert result.stdout == f"install.sh would use {tmp_path / 'python3.13'} (Python 3.13).\n"
+    assert result.stderr == (
+        "install.sh: skipped python3.11 (a pyenv shim of a version pyenv has not selected), "
+        "python3.12 (Python 3.10); using python3.13.\n"
+    )
+    (tmp_path / "python3.11").unlink()
+    (tmp_path / "python3.12").unlink()
+    assert run_install(tmp_path, "--check").stderr == ""  # nothing skipped: nothing said
 
 
 def test_install_never_clears_a_folder_that_is_not_a_virtual_environment(tmp_path):

@@ -65,7 +65,7 @@ def exported(request, trained_and_exported):
 # ---------------------------------------------------------------------------
 
 
-def _windows(clips: Path | None) -> dict[str, np.ndarray]:
+def _windows(clips: dict[str, Path] | None) -> dict[str, np.ndarray]:
     """Noises, a tone, near-silence, silence and (from the test clips, where here) speech."""
     from yamnet_lesson.audio import read_audio
 
@@ -78,7 +78,7 @@ def _windows(clips: Path | None) -> dict[str, np.ndarray]:
     windows["very quiet"] = 1e-4 * np.random.default_rng(0).standard_normal(t.size)
     windows["silence"] = np.zeros(t.size)
     if clips is not None:
-        waveform, rate = read_audio(clips / "speech_whistling2.wav")
+        waveform, rate = read_audio(clips["speech_whistling2.wav"])
         windows["speech"] = features.resample(waveform, rate)[: features.PATCH_SAMPLES]
     return {name: np.asarray(w, dtype=np.float32) for name, w in windows.items()}
 

@@ -124,10 +124,24 @@ def _reference(args: argparse.Namespace) -> None:
 
 
 def _download(args: argparse.Namespace) -> None:
-    from .assets import cache_dir, download_all
+    from .assets import DOWNLOAD_URL_ENV, FSDD_DIR_ENV, MODEL_DIR_ENV, cache_dir, download_all
 
     folder = Path(args.to).resolve() if args.to else cache_dir()
-    for path in download_all(folder):
+    try:
+        paths = download_all(folder)
+    except LessonError as error:
+        kept = (
+            f"what is complete in {folder} is kept"
+            if folder.exists()
+            else f"no folder was left at {folder}"
+        )
+        raise LessonError(
+            f"{str(error).rstrip('.')}; {kept}. Run the command again where there is internet "
+            f"(or with {DOWNLOAD_URL_ENV} set to a mirror that serves the files), or copy a "
+            "folder it filled on another machine and point the lesson at the copy "
+            f"({MODEL_DIR_ENV}=DIR, {FSDD_DIR_ENV}=DIR/fsdd)."
+        ) from None
+    for path in paths:
         print(f"  {path}")
     if not args.to:  # where the lesson looks anyway: nothing to set
         print("Done: the lesson finds them in its cache.")

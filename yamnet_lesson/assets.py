@@ -6,9 +6,11 @@ Each file is looked for, in this order:
 2. the folder named by the environment variable ``YAMNET_LESSON_MODEL_DIR``
    (how tests and offline classrooms point the lesson at a local copy);
 3. the lesson's cache folder (``YAMNET_LESSON_CACHE_DIR``, or the user cache);
-4. the official download URL.  Downloads are checked against the published
-   SHA-256 and written atomically (by ``pooch``): a wrong or cut-off file never
-   lands in the cache.
+4. the official download URL, or ``<YAMNET_LESSON_DOWNLOAD_URL>/<file name>``
+   where that setting names a mirror (a classroom server, a test server on
+   127.0.0.1).  Downloads are checked against the published SHA-256 and
+   written atomically (by ``pooch``): a wrong or cut-off file never lands in
+   the cache.
 
 A file whose SHA-256 is published is used only if it matches.  Nothing is ever
 replaced by random weights: if a file cannot be found, a
@@ -45,6 +47,7 @@ from .validation import LessonError, check_path, warn_at_caller
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "DOWNLOAD_URL_ENV",
     "FSDD_DIR_ENV",
     "FSDD_ARCHIVE",
     "MODEL_DIR_ENV",
@@ -65,6 +68,7 @@ pooch.get_logger().setLevel("WARNING")  # no "Downloading data from ..." lines i
 MODEL_DIR_ENV = "YAMNET_LESSON_MODEL_DIR"
 CACHE_DIR_ENV = "YAMNET_LESSON_CACHE_DIR"
 FSDD_DIR_ENV = "YAMNET_LESSON_FSDD_DIR"
+DOWNLOAD_URL_ENV = "YAMNET_LESSON_DOWNLOAD_URL"
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,16 @@ def setting(env: str) -> Path | None:
     """The path an environment variable names (``~`` expanded), or None if it is unset or empty."""
     value = os.environ.get(env, "").strip()
     return Path(value).expanduser() if value else None
+
+
+def source_of(remote: RemoteFile, url: str | None = None) -> str:
+    """Where ``remote`` is downloaded from: ``url`` if given, else
+    ``<$YAMNET_LESSON_DOWNLOAD_URL>/<remote.name>`` if that setting names a mirror,
+    else the official location ``remote.url``."""
+    if url:
+        return url
+    mirror = os.environ.get(DOWNLOAD_URL_ENV, "").strip()
+    return f"{mirror.rstrip('/')}/{remote.name}" if mirror else remote.url
 
 
 def setting_problem(env: str, expected: str) -> str | None:
@@ -318,7 +332,7 @@ def download(remote: RemoteFile, folder: str | Path, *, url: str | None = None) 
     overwritten.  Raises :class:`LessonError` if the transfer fails or the
     checksum does not match; in both cases nothing is left in ``folder``.
     """
-    source = url or remote.url
+    source = source_of(remote, url)
     folder = check_path(folder, "folder")
     target = folder / remote.name
     if _known_copy(target, remote):
@@ -391,7 +405,7 @@ def find_file(
     if cached.is_file():
         warnings.warn(f"{cached} is damaged (checksum mismatch); fetching it again.", stacklevel=2)
         cached.unlink(missing_ok=True)
-    source = url or remote.url
+    source = source_of(remote, url)
     problem = f"Could not find {remote.description} ({remote.name}) on this computer"
     if not download:
         problem += " (downloading was switched off)"
@@ -444,6 +458,8 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
     official locations: ``<base_url>/<file name>`` (a mirror, or a test server
     on 127.0.0.1).  A file in ``dest`` that has an official file's name but
     not its checksum is refused before anything is fetched, and left alone.
+    If a download fails, files already complete stay in ``dest``, and the
+    folders this call created are removed again where they are empty.
     """
     dest = check_path(dest, "dest")
     if dest.exists() and not dest.is_dir():
@@ -456,15 +472,24 @@ def download_all(dest: str | Path, *, base_url: str | None = None) -> list[Path]
                 f"{target} is already there but is not {remote.description} (its SHA-256 "
                 "differs); nothing was changed: move it away and run the command again."
             )
+    created = [folder for folder in (dest, *dest.parents) if not folder.exists()]
     dest.mkdir(parents=True, exist_ok=True)
 
     def url_of(remote: RemoteFile) -> str | None:
         return f"{base_url.rstrip('/')}/{remote.name}" if base_url else None
 
-    paths = [download(remote, dest, url=url_of(remote)) for remote in models]
-    fsdd = dest / "fsdd"
-    if recordings_folder(fsdd) is None:
-        fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
+    try:
+        paths = [download(remote, dest, url=url_of(remote)) for remote in models]
+        fsdd = dest / "fsdd"
+        if recordings_folder(fsdd) is None:
+            fetch_fsdd(dest, url=url_of(FSDD_ARCHIVE))
+    except BaseException:  # a failed download or Ctrl-C: no empty folder of ours is left
+        for folder in created:  # innermost first; a folder that holds anything stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
     paths.append(fsdd)
     return paths
 
@@ -489,7 +514,7 @@ def fetch_fsdd(folder: str | Path, *, url: str | None = None) -> Path:
         raise LessonError(f"{fsdd} is a file where the dataset's folder should go; move it away.")
     folder.mkdir(parents=True, exist_ok=True)
     found = folder / FSDD_ARCHIVE.name
-    source = url or FSDD_ARCHIVE.url
+    source = source_of(FSDD_ARCHIVE, url)
     with tempfile.TemporaryDirectory(prefix=".fsdd-download-", dir=folder) as scratch:
         work = Path(scratch)
         if _known_copy(found, FSDD_ARCHIVE):

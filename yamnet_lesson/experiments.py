@@ -105,6 +105,10 @@ def run_reference(
         from .export import prepare_folder
 
         export_to = prepare_folder(export_to)  # a bad folder is reported before training
+    if mode != "scratch":  # so is a missing model: found, or downloaded verified, before any work
+        from . import assets
+
+        assets.find_file(assets.YAMNET_TFLITE)
     start = time.perf_counter()
     audio, labels = noise_dataset(100, seed=seed)
     with interrupt_stops():  # a partly trained reference is no reference: stop, keep nothing
