@@ -110,6 +110,7 @@ def test_the_session_gives_verified_files(test_clips, fsdd):
     assert len(list((fsdd / "recordings").glob("*_jackson_*.wav"))) >= 20
 
 
+@pytest.mark.slow  # a pytest session in a subprocess: 10-25 s each
 def test_a_fresh_clone_downloads_what_the_tests_need_verified_and_runs_them(tmp_path, mirror):
     url, served = mirror
     result = fresh_clone_session(tmp_path, url, FETCHED, ci=True)  # CI: nothing may skip
@@ -126,6 +127,7 @@ def test_a_fresh_clone_downloads_what_the_tests_need_verified_and_runs_them(tmp_
     assert not list(cache.rglob(".*")), "no temporary file is left"
 
 
+@pytest.mark.slow  # a pytest session in a subprocess: 10-25 s each
 def test_a_damaged_model_file_served_stops_the_session_with_one_sentence(tmp_path, mirror):
     url, served = mirror
     damaged = tmp_path / "damaged"
@@ -156,6 +158,7 @@ def test_a_damaged_model_file_served_stops_the_session_with_one_sentence(tmp_pat
     assert sha256(cache / assets.YAMNET_CLASS_MAP.name) == assets.YAMNET_CLASS_MAP.sha256
 
 
+@pytest.mark.slow  # a pytest session in a subprocess: 10-25 s each
 def test_offline_without_the_clips_with_ci_set_their_tests_are_errors_saying_why(tmp_path, fsdd):
     """The model and the digits are here, the clips are not and cannot be fetched: with CI set
     the tests that need them are errors with the reason (without CI, skips with the same
