@@ -133,4 +133,7 @@ def test_make_room_stops_idle_lesson_kernels_only_and_says_so(monkeypatch):
     ],
 )
 def test_the_stopped_line_names_every_notebook(stopped, expected):
-    assert expected in notebook.stopped_message(stopped)
+    line = notebook.stopped_message(stopped)
+    assert expected in line
+    one = len(stopped) == 1  # "its tab stays open" for one, "their tabs" for several
+    assert ("its tab stays open" in line) == one and ("their tabs stay open" in line) != one

@@ -54,11 +54,16 @@ def _names(notebooks: list[str]) -> str:
 
 def stopped_message(stopped: list[str]) -> str:
     """The line saying which notebooks' kernels :func:`memory.make_room` shut down."""
-    kernels = "kernel" if len(stopped) == 1 else "kernels"
+    one = len(stopped) == 1
     return (
-        f"Memory: to make room for this notebook, the lesson shut down the idle {kernels} of "
-        f"{_names(stopped)} (this session has {memory.memory_limit() / memory.GB:.1f} GB in "
-        "all); their tabs stay open: to go back to one, run its cells again from the top."
+        f"Memory: to make room for this notebook, the lesson shut down the idle "
+        f"{'kernel' if one else 'kernels'} of {_names(stopped)} (this session has "
+        f"{memory.memory_limit() / memory.GB:.1f} GB in all); "
+        + (
+            "its tab stays open: to go back to it, run its cells again from the top."
+            if one
+            else "their tabs stay open: to go back to one, run its cells again from the top."
+        )
     )
 
 
