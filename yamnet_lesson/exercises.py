@@ -223,7 +223,7 @@ def _ex_1_2(answer: Any, given: dict[str, Any]) -> Verdict:
             "read its sentence: what would be left of each colour to validate on?",
         )
     if k < largest:
-        return _off(f"k = {k} works, but it is not the largest.", f"try k={k + 1} yourself.")
+        return _off(f"k = {k} works, but it is not the largest.", "try larger ones yourself.")
     return _right("Now say why at least one signal per colour must stay out of training.")
 
 
@@ -768,15 +768,15 @@ EXERCISES: dict[str, Exercise] = {
         ),
         Exercise(
             "1.2",
-            "the largest k that split_reference accepts (a number)",
+            "the largest k that split_reference accepts",
             f'{_CALL}("1.2", largest_k)',
             (),
             _ex_1_2,
         ),
         Exercise(
             "2.1",
-            "the colour whose slope changes most (or a dict of the three slopes)",
-            f'{_CALL}("2.1", "white")  # or "brown", "pink", or your dict of slopes',
+            "the colour whose slope changes most, or a dict of the three slopes",
+            f'{_CALL}("2.1", "white")  # or "brown" or "pink"',
             (),
             _ex_2_1,
             ("audio", "labels"),
@@ -786,15 +786,15 @@ EXERCISES: dict[str, Exercise] = {
         ),
         Exercise(
             "2.3",
-            "the 64 sums of each mel triangle's weights",
+            "the sum of each mel triangle's weights, 64 numbers",
             f'{_CALL}("2.3", sums)',
             (),
             _ex_2_3,
         ),
         Exercise(
             "3.1",
-            "the number of classes (or their list)",
-            f'{_CALL}("3.1", answer, yamnet=yamnet)',
+            "your list of classes, or how many there are",
+            f'{_CALL}("3.1", music, yamnet=yamnet)',
             ("yamnet",),
             _ex_3_1,
         ),
@@ -814,24 +814,28 @@ EXERCISES: dict[str, Exercise] = {
         ),
         Exercise(
             "4.1",
-            "the training run at K = 1",
-            f'{_CALL}("4.1", run)  # what fine_tune or run_reference returned',
+            "the trainer's last run, or what yl.run_reference returned",
+            f'{_CALL}("4.1", trainer.results[-1])',
             (),
             _ex_4_1,
         ),
         Exercise(
-            "4.2", "the training run of the new layer only", f'{_CALL}("4.2", run)', (), _ex_4_2
+            "4.2",
+            "the trainer's last run, or yl.fine_tune's",
+            f'{_CALL}("4.2", trainer.results[-1])',
+            (),
+            _ex_4_2,
         ),
         Exercise(
             "4.3",
-            "the from-scratch runs at K = 5 and K = 1",
-            f'{_CALL}("4.3", [run_5, run_1])',
+            "both from-scratch runs, K = 5 and K = 1, in any order",
+            f'{_CALL}("4.3", trainer.results[-2:])',
             (),
             _ex_4_3,
         ),
         Exercise(
             "4.4",
-            "the training run of the deeper network (or the network)",
+            "what yl.fine_tune returned for your deeper network",
             f'{_CALL}("4.4", run)',
             (),
             _ex_4_4,
@@ -858,19 +862,23 @@ EXERCISES: dict[str, Exercise] = {
             _ex_5_3,
         ),
         Exercise(
-            "6.1", "the training run of the new layer only", f'{_CALL}("6.1", head)', (), _ex_6_1
+            "6.1",
+            "what yl.fine_tune returned, new layer only",
+            f'{_CALL}("6.1", head)',
+            (),
+            _ex_6_1,
         ),
         Exercise(
             "6.2",
-            "the samples the file takes (a number)",
+            "how many samples the file takes",
             f'{_CALL}("6.2", n_samples)',
             (),
             _ex_6_2,
         ),
         Exercise(
             "6.3",
-            "the colour the average over windows gives",
-            f'{_CALL}("6.3", colour, probabilities=probabilities, classifier=classifier)',
+            "the colour of the average over windows",
+            f'{_CALL}("6.3", "white", probabilities=probabilities, classifier=classifier)',
             ("probabilities", "classifier"),
             _ex_6_3,
         ),
