@@ -47,6 +47,20 @@ def over_time() -> tuple[np.ndarray, np.ndarray]:
     return scores, np.zeros(2 * signals.SAMPLE_RATE)
 
 
+FRONT_END = [
+    "RESHAPE",
+    "GATHER",
+    "MUL",
+    "PAD",
+    "RFFT2D",
+    "COMPLEX_ABS",
+    "FULLY_CONNECTED",
+    "ADD",
+    "LOG",
+]
+TFLITE = {"tflite": "classifier.tflite"}
+
+
 def run(mode: str, k: int, accuracy: float = 1.0, model=None, **extra) -> SimpleNamespace:
     """A stand-in for FineTuneResult: K shows in the number of validation clips."""
     return SimpleNamespace(
@@ -260,6 +274,20 @@ def cases():
             (15_600, {}),
             [(15_200, {}, "starts"), (15_760, {}, "hops"), (16_000, {}, "one second")],
         ),
+        "6.4": (
+            (
+                ["RESHAPE", "GATHER", "MUL", "RFFT2D", "COMPLEX_ABS", "FULLY_CONNECTED", "LOG"],
+                TFLITE,
+            ),
+            [
+                (["RFFT2D", "COMPLEX_ABS", "FULLY_CONNECTED", "LOG", "CONV_2D"], TFLITE, "network"),
+                (["RFFT2D", "COMPLEX_ABS", "FULLY_CONNECTED"], TFLITE, "logarithm"),
+                (["COMPLEX_ABS", "FULLY_CONNECTED", "LOG"], TFLITE, "spectrum"),
+                (["RFFT2D", "COMPLEX_ABS", "LOG"], TFLITE, "multiplies"),
+                (["RFFT2D", "COMPLEX_ABS", "FULLY_CONNECTED", "LOG", "SOFTMAX"], TFLITE, "SOFTMAX"),
+                ("RFFT2D LOG", TFLITE, "list"),
+            ],
+        ),
         "6.3": (
             ("brown", {"probabilities": probabilities, "classifier": classifier}),
             [("white", {"probabilities": probabilities, "classifier": classifier}, "average")],
@@ -268,6 +296,12 @@ def cases():
 
 
 CASES = cases()
+
+
+@pytest.fixture(autouse=True)
+def front_end_listing(monkeypatch):
+    """Exercise 6.4 reads a TF Lite file's operations; here, those of the lesson's export."""
+    monkeypatch.setattr(exercises, "_front_end_operations", lambda path: list(FRONT_END))
 
 
 def test_every_registered_exercise_has_cases():

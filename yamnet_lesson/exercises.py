@@ -750,6 +750,55 @@ def _ex_6_3(answer: Any, given: dict[str, Any]) -> Verdict:
     )
 
 
+PICTURE_STEPS = {
+    "RFFT2D": "which operation computes the spectrum of each frame?",
+    "COMPLEX_ABS": "the spectrum is complex: which operation takes its magnitude?",
+    "FULLY_CONNECTED": "the mel filter bank is a matrix: which operation multiplies by one?",
+    "LOG": "the picture is a log-mel picture: which operation takes the logarithm?",
+}
+"""Steps no log-mel picture is drawn without, each with its hint when missing (exercise 6.4)."""
+
+
+def _front_end_operations(tflite: Any) -> list[str]:
+    """The operation names before the first ``CONV_2D`` of a TF Lite file, in order."""
+    import contextlib
+    import io
+
+    from ._tensorflow import tf
+
+    listing = io.StringIO()
+    with contextlib.redirect_stdout(listing):
+        tf.lite.experimental.Analyzer.analyze(model_path=str(tflite))
+    names = [
+        line.split()[1].split("(")[0]
+        for line in listing.getvalue().splitlines()
+        if line.strip().startswith("Op#")
+    ]
+    return names[: names.index("CONV_2D")] if "CONV_2D" in names else names
+
+
+def _ex_6_4(answer: Any, given: dict[str, Any]) -> Verdict:
+    found = _as_strings(answer)
+    if found is None:
+        return _off("Answer with a list of operation names.", "e.g. ['RESHAPE', ...].")
+    found = [name.strip().upper() for name in found]
+    if "CONV_2D" in found:
+        return _off("CONV_2D is the network itself.", "list only what comes before it.")
+    before = _front_end_operations(given["tflite"])
+    strangers = [name for name in found if name not in before]
+    if strangers:
+        return _off(
+            f"{strangers[0]} is not among the operations before the first CONV_2D.",
+            "copy the names from the listing.",
+        )
+    for step, hint in PICTURE_STEPS.items():
+        if step not in found:
+            return _off("A step of the picture is missing.", hint)
+    left = len(set(before) - set(found))
+    more = f" {left} other kinds of operation come before CONV_2D: what do they do?" if left else ""
+    return _right(f"Those draw the picture.{more}")
+
+
 # ---------------------------------------------------------------------------
 # The register
 # ---------------------------------------------------------------------------
@@ -881,6 +930,13 @@ EXERCISES: dict[str, Exercise] = {
             f'{_CALL}("6.3", "white", probabilities=probabilities, classifier=classifier)',
             ("probabilities", "classifier"),
             _ex_6_3,
+        ),
+        Exercise(
+            "6.4",
+            "your list of the operations' names",
+            f'{_CALL}("6.4", names, tflite=paths["tflite"])',
+            ("tflite",),
+            _ex_6_4,
         ),
     ]
 }
