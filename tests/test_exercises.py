@@ -415,3 +415,25 @@ def test_notebooks_show_how_to_check_under_each_checkable_exercise():
         for exercise in (e for e in exercises.EXERCISES if e.startswith(f"{number}.")):
             text = tried[exercise.split(".")[1]]
             assert f'yl.exercises.check("{exercise}"' in text, f"{path.name}: exercise {exercise}"
+
+
+ODD = [None, "x", 3.5, True, [], {}, (), np.zeros((2, 2, 2)), [None], {"a": 1}, np.array(["a"])]
+
+
+@pytest.mark.parametrize("number", sorted(CASES))
+def test_odd_answers_and_objects_get_a_hint_or_one_sentence(number):
+    """Whatever is passed: a 'not yet' line or one LessonError sentence, never another error."""
+    (_, given), _ = CASES[number]
+    for answer in ODD:
+        try:
+            right, line = exercises.verdict(number, answer, **given)
+        except LessonError as error:
+            assert "\n" not in str(error) and f'check("{number}"' in str(error)
+        else:
+            assert not right and "Hint:" in line, (answer, line)
+    for name in given:  # the notebook's objects replaced by odd ones
+        for odd in ODD:
+            try:
+                exercises.verdict(number, CASES[number][0][0], **{**given, name: odd})
+            except LessonError as error:
+                assert "\n" not in str(error)

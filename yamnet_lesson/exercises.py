@@ -966,7 +966,15 @@ def verdict(exercise: Any, answer: Any, **given: Any) -> Verdict:
     if unknown or missing:
         problem = f"does not take {unknown[0]}=" if unknown else f"needs {missing[0]}="
         raise LessonError(f"Exercise {number}'s check {problem}: call {entry.call}")
-    judged = entry.judge(answer, given)
+    try:
+        judged = entry.judge(answer, given)
+    except LessonError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        raise LessonError(
+            f"Exercise {number}'s check could not read what it was given "
+            f"({type(error).__name__}): call {entry.call}"
+        ) from None
     return Verdict(judged.right, f"Exercise {number}: {judged.line}")
 
 
