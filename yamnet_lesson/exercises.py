@@ -898,7 +898,7 @@ EXERCISES: dict[str, Exercise] = {
         ),
         Exercise(
             "5.2",
-            "the fewest epochs that reach 100 % (a number)",
+            "the fewest epochs that reach 100 %",
             f'{_CALL}("5.2", epochs, result=curve)',
             ("result",),
             _ex_5_2,
