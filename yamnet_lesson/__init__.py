@@ -10,6 +10,7 @@ not as a pile of code.  Every helper is a plain function on NumPy arrays:
 * :mod:`yamnet_lesson.experiments` -- the reference workflow and the experiments of notebook 5;
 * :mod:`yamnet_lesson.listen`   -- what YAMNet hears over time in a clip, or an uploaded file.
 * :mod:`yamnet_lesson.export`   -- the fine-tuned classifier as a TF Lite file.
+* :mod:`yamnet_lesson.exercises` -- says whether an exercise's answer is right, with a hint.
 
 TensorFlow takes seconds to import, so the modules that need it are imported
 only when one of their functions is first used.
@@ -70,6 +71,7 @@ _SUBMODULES = (
     "audio",
     "choices",
     "classes",
+    "exercises",
     "experiments",
     "export",
     "listen",
