@@ -106,7 +106,7 @@ def test_make_room_stops_idle_lesson_kernels_only_and_says_so(monkeypatch):
             "Memory: to make room for this notebook, the lesson shut down the idle kernel of "
             "01_building_the_data (this session has "
         ), said
-        assert "to go back to one, run its cells again from the top" in said
+        assert "its tab stays open: to go back to it, run its cells again from the top" in said
         assert max(map(len, fourth.printed)) <= 90
         open_now = _sessions(server)
         assert "01_building_the_data" not in open_now  # stopped
