@@ -123,3 +123,23 @@ def test_bad_calls_get_one_sentence(planted, call, message):
     result, audio, labels = planted
     with pytest.raises(LessonError, match=message):
         call(result, audio, labels)
+
+
+def test_the_picture_draws_one_bar_per_group_and_network_and_refuses_ragged_rows():
+    import matplotlib.pyplot as plt
+
+    from yamnet_lesson import plots, signals
+
+    audio, labels = signals.noise_dataset(2, seed=0)
+    rows = {"a": np.linspace(0, 0.3, 8), "b": np.zeros(8)}
+    fig = plots.plot_band_importance(rows, audio, labels)
+    spectra, bars = fig.axes
+    assert len(spectra.get_lines()) == 3  # one spectrum per colour
+    assert [len(c) for c in bars.containers] == [8, 8] and bars.get_legend() is not None
+    hatches = [{p.get_hatch() for p in c} for c in bars.containers]
+    assert hatches[0] != hatches[1]  # a second cue besides colour
+    plt.close(fig)
+    with pytest.raises(LessonError, match="same length"):
+        plots.plot_band_importance({"a": np.zeros(8), "b": np.zeros(4)}, audio, labels)
+    with pytest.raises(LessonError, match="one label per clip"):
+        plots.plot_band_importance(rows, audio, labels[:-1])
