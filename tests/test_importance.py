@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from yamnet_lesson import LessonError, features
+from yamnet_lesson import LessonError, _fast, features
 from yamnet_lesson._tensorflow import keras
 from yamnet_lesson.training import _time_masks, fine_tune
 
@@ -46,6 +46,16 @@ def test_the_planted_band_ranks_first_by_a_clear_margin(planted):
     assert np.argmax(importance) == holding
     assert importance[holding] > 0.25  # measured: 0.47 (masked, half the clips change class)
     assert importance[holding] > 5 * np.abs(others).max()  # measured: others within 0.02
+
+
+def test_the_unmasked_pass_gives_predict_probas_numbers(planted):
+    """Occlusion starts from exactly what the network predicts (same path, same batches)."""
+    result, audio, _ = planted
+    patches, clip_index = _fast.cached_patches(audio, result.sample_rate)
+    clear, again = _fast.predict_variants(result.model, iter([patches, patches.copy()]))
+    probabilities = features.clip_average(clear, clip_index)
+    np.testing.assert_array_equal(probabilities, result.predict_proba(audio))
+    np.testing.assert_array_equal(clear, again)
 
 
 def test_per_clip_drops_average_to_the_overall_one_and_the_seed_fixes_them(planted):
