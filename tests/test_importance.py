@@ -14,12 +14,14 @@ PLANTED_HZ = (2_000.0, 2_600.0)  # inside one group of 8: 1,901-2,751 Hz
 FILLS = ("shuffle", "mean", "silence", "floor")
 
 
-def white_clips(n: int, rng: np.random.Generator, planted: bool) -> np.ndarray:
-    """``n`` clips of white noise (one patch each); ``planted``: plus energy in PLANTED_HZ."""
+def white_clips(n: int, rng: np.random.Generator, planted: bool, until: int = 15_680) -> np.ndarray:
+    """``n`` clips of white noise (one patch each); ``planted``: plus energy in PLANTED_HZ
+    over the first ``until`` samples."""
     clips = 0.1 * rng.standard_normal((15_680, n))
     if planted:
         sos = scipy.signal.butter(6, PLANTED_HZ, "bandpass", fs=16_000, output="sos")
-        clips += 0.1 * scipy.signal.sosfilt(sos, rng.standard_normal((15_680, n)), axis=0)
+        band = 0.1 * scipy.signal.sosfilt(sos, rng.standard_normal((15_680, n)), axis=0)
+        clips[:until] += band[:until]
     return clips.astype(np.float32)
 
 
@@ -46,6 +48,19 @@ def test_the_planted_band_ranks_first_by_a_clear_margin(planted):
     assert np.argmax(importance) == holding
     assert importance[holding] > 0.25  # measured: 0.47 (masked, half the clips change class)
     assert importance[holding] > 5 * np.abs(others).max()  # measured: others within 0.02
+
+
+def test_a_clue_planted_in_the_first_half_is_found_in_time():
+    """Two classes: plain white noise, and the planted band during the first half only."""
+    rng = np.random.default_rng(0)
+    half = 15_680 // 2
+    train = np.concatenate([white_clips(10, rng, False), white_clips(10, rng, True, half)], 1)
+    test = np.concatenate([white_clips(20, rng, False), white_clips(20, rng, True, half)], 1)
+    labels = ["plain"] * 10 + ["early"] * 10, ["plain"] * 20 + ["early"] * 20
+    result = fine_tune(train, labels[0], mode="head", seed=0)
+    importance = result.time_importance(test, labels[1], 4)  # quarters of 0.24 s
+    assert importance[:2].min() > 0.05  # measured: 0.10 and 0.15
+    assert importance[2:].max() < 0.02  # measured: -0.02 and 0.00
 
 
 def test_the_unmasked_pass_gives_predict_probas_numbers(planted):
