@@ -665,10 +665,11 @@ class FineTuneResult:
             bands and its edges in Hz.
         fill : ``"shuffle"``, ``"mean"``, ``"silence"`` or ``"floor"``
             What masked values become.  ``"shuffle"`` (default): those bands of
-            another patch of the clips given, drawn at random (``seed``), so a
-            clip loses what *it* holds there while the bands keep a texture and
-            a level the network knows: the masked part is "any of these
-            sounds", not a hole (the marginalising occlusion of Zintgraf et
+            a patch drawn at random (``seed``) from all the patches given -- a
+            random permutation, so each patch gives its bands once, and now and
+            then one draws itself.  A clip loses what *it* holds there while
+            the bands keep a texture and a level the network knows: the masked
+            part is "any of these sounds", not a hole (the marginalising occlusion of Zintgraf et
             al. 2017, "Visualizing deep neural network decisions: prediction
             difference analysis").  ``"mean"``: each band's mean over all the
             patches given, flat in time.  ``"silence"``: ``log(0.001)`` =
@@ -731,7 +732,9 @@ class FineTuneResult:
         ----------
         audio, labels, fill, per_clip, seed, sample_rate
             As in :meth:`band_importance` (``"shuffle"`` takes the same frames
-            of another patch, ``"mean"`` each band's mean).
+            of a patch drawn at random, each patch its own draw, so frames that
+            overlapping patches share may be filled differently in each;
+            ``"mean"`` each band's mean).
         groups : int
             How many stretches, 1 to 96 (a patch's frames).  A clip of ``P``
             patches is seen through ``96 + 48 (P - 1)`` frames of 10 ms (the
