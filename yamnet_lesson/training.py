@@ -669,17 +669,18 @@ class FineTuneResult:
             random permutation, so each patch gives its bands once, and now and
             then one draws itself.  A clip loses what *it* holds there while
             the bands keep a texture and a level the network knows: the masked
-            part is "any of these sounds", not a hole (the marginalising occlusion of Zintgraf et
-            al. 2017, "Visualizing deep neural network decisions: prediction
-            difference analysis").  ``"mean"``: each band's mean over all the
+            part is "any of these sounds", not a hole (the marginalising
+            occlusion of Zintgraf et al. 2017, "Visualizing deep neural network
+            decisions: prediction difference analysis").  ``"mean"``: each band's mean over all the
             patches given, flat in time.  ``"silence"``: ``log(0.001)`` =
             -6.91, what YAMNet's log-mel holds where a sound has no energy (a
             filter taking those frequencies out).  ``"floor"``: each patch's own
             lowest value.  The last three leave a flat band or a notch, a clue
             of its own that no training clip had, and the networks react to
             it: on the noise colours, a notch anywhere turns the fine-tuned
-            network's pink into another colour, so with ``"silence"`` every
-            group looks alike (``benchmarks/importance.py`` compares them).
+            seed-0 network's pink into another colour, so with ``"silence"``
+            every group looks alike (``python benchmarks/importance.py --fills
+            shuffle mean silence floor`` compares them).
             An occlusion map depends on what fills the hole: compare two.
         per_clip : bool
             False (default): the mean over the clips; True: each clip's own drop.
@@ -778,12 +779,13 @@ class FineTuneResult:
         patches, clip_index = _fast.cached_patches(audio, check_int(rate, "sample_rate", 1))
         targets = _encode(labels, clip_index, "labels", self.class_names)[1]
         masks = _band_masks(groups) if axis == "frequency" else _time_masks(clip_index, groups)
-        value = {  # what masked values become (see band_importance's fill)
-            "shuffle": patches[np.random.default_rng(seed).permutation(len(patches))],
-            "mean": patches.mean(axis=(0, 1), keepdims=True),
-            "silence": np.float32(np.log(features.LOG_OFFSET)),
-            "floor": patches.min(axis=(1, 2), keepdims=True),
-        }[fill]
+        fillers = {  # what masked values become (see band_importance's fill)
+            "shuffle": lambda: patches[np.random.default_rng(seed).permutation(len(patches))],
+            "mean": lambda: patches.mean(axis=(0, 1), keepdims=True),
+            "silence": lambda: np.float32(np.log(features.LOG_OFFSET)),
+            "floor": lambda: patches.min(axis=(1, 2), keepdims=True),
+        }
+        value = fillers[fill]()
         masked = (np.where(mask, value, patches) for mask in masks)  # one copy at a time
         clear, *occluded = _fast.predict_variants(self.model, itertools.chain([patches], masked))
 
