@@ -494,7 +494,9 @@ def plot_band_importance(
             markevery=sorted(set(np.searchsorted(freqs[keep], even[:-1]).tolist())), ms=5,
             label=f"{name} noise" if name in COLORS else str(name),
         )  # fmt: skip
-    top.set(ylabel="Power (dB/Hz)", title="Power spectra of the sounds (as in notebook 2)")
+    top.set(
+        ylabel="Power (dB/Hz)", title="Mean power spectrum of each label (drawn as in notebook 2)"
+    )
     top.legend(fontsize=8, loc="best")
     mel = librosa.hz_to_mel(edges, htk=True)
     width = np.diff(mel) / (len(rows) + 1)
