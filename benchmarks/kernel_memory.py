@@ -6,7 +6,8 @@ Each case runs in a fresh process and reads its resident memory (RSS, MB) after
 each stage of notebook 4's work: the lesson's imports (TensorFlow not yet
 loaded), ``import tensorflow``, YAMNet built with a new 3-way layer, one
 prediction of 96 patches, the reference fine-tune (K = 5, 30 epochs, its own
-new network), a second one (seed 1), both results kept as a notebook keeps them.  ``given_back``: as the lesson runs (each run ends
+new network), a second one (seed 1), both results kept as a notebook keeps them.
+``given_back``: as the lesson runs (each run ends
 with ``_fast.give_back_memory``: Python's cycle collector, then glibc's
 ``malloc_trim``); ``kept``: the same with that step made a no-op, what the
 process holds without it.  The README's "Memory on Binder" figures come from it.

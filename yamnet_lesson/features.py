@@ -57,6 +57,7 @@ __all__ = [
     "clip_average",
     "clip_patches",
     "log_mel_spectrogram",
+    "mel_band_groups",
     "mel_filter_bank",
     "pad_for_patches",
     "patches",
@@ -91,6 +92,37 @@ def mel_filter_bank() -> np.ndarray:
         sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX, htk=True, norm=None
     )
     return bank.astype(np.float32)
+
+
+def mel_band_groups(groups: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """The 64 mel bands cut into ``groups`` neighbouring groups, low to high, and their edges.
+
+    Parameters
+    ----------
+    groups : int
+        How many groups, 1 to 64.  Where 64 does not divide evenly, the first
+        groups get one band more (``np.array_split``): 8 groups hold 8 bands
+        each, 5 groups hold 13, 13, 13, 13 and 12.
+
+    Returns
+    -------
+    bands : list of ``groups`` int arrays
+        The band indices (0 = lowest, 63 = highest) of each group.
+    edges : float array, shape ``(groups + 1,)``
+        Where each group starts and ends, in Hz: halfway (on the mel scale)
+        between the centres of the last band of one group and the first of
+        the next; the first group starts at 125 Hz, the last ends at 7,500 Hz.
+        (Neighbouring mel triangles overlap, so a group also hears a little
+        beyond its edges.)
+    """
+    groups = check_int(groups, "groups", 1, N_MELS)
+    bands = np.array_split(np.arange(N_MELS), groups)
+    points = librosa.hz_to_mel(  # band b's centre is points[b + 1]
+        librosa.mel_frequencies(N_MELS + 2, fmin=FMIN, fmax=FMAX, htk=True), htk=True
+    )
+    inner = [(points[group[0]] + points[group[0] + 1]) / 2 for group in bands[1:]]
+    edges = np.array([FMIN, *librosa.mel_to_hz(np.array(inner), htk=True), FMAX])
+    return bands, edges
 
 
 def resample(

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+import librosa
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -27,7 +28,7 @@ from . import features
 from .choices import MODE_LABELS
 from .classes import SoundEvent, window_edges
 from .signals import SAMPLE_RATE, Segment, power_spectrum, spectral_slope
-from .validation import LessonError, check_audio
+from .validation import LessonError, check_audio, peak_checked
 
 __all__ = [
     "COLORS",
@@ -37,6 +38,7 @@ __all__ = [
     "RUN_MARKERS",
     "noise_style",
     "plot_accuracy_vs_k",
+    "plot_band_importance",
     "plot_confusion_matrix",
     "plot_embedding_map",
     "plot_front_end_comparison",
@@ -394,6 +396,135 @@ def plot_embedding_map(
     ax.set(title=title, xlabel=axis_labels[0], ylabel=axis_labels[1])
     ax.legend()
     fig.tight_layout()
+    return fig
+
+
+IMPORTANCE_HATCHES = ("", "//", "..", "xx")
+"""Hatch of each network's bars in :func:`plot_band_importance`: the cue besides colour."""
+
+
+def _mel_axis(ax: Any) -> None:
+    """Frequency across on the mel scale (YAMNet's bands equally wide), ticks in Hz."""
+    ax.set_xscale(
+        "function",
+        functions=(
+            lambda f: librosa.hz_to_mel(np.maximum(f, 1e-3), htk=True),
+            lambda m: librosa.mel_to_hz(m, htk=True),
+        ),
+    )
+    ticks = [125, 250, 500, 1000, 2000, 4000, 7500]
+    ax.set_xticks(ticks, [f"{t / 1000:g}k" if t >= 1000 else str(t) for t in ticks])
+    ax.set_xticks([], minor=True)
+    ax.set_xlim(features.FMIN, features.FMAX)
+
+
+def _mean_spectrum(clips: list[np.ndarray], sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch spectrum averaged over clips of any lengths, resampled to 16 kHz, padded alike."""
+    with peak_checked():  # checked once by as_clips; resampling may overshoot a little
+        at_16k = [features.resample(clip, sample_rate) for clip in clips]
+        longest = max(len(clip) for clip in at_16k)
+        stacked = np.stack([np.pad(c, (0, longest - len(c))) for c in at_16k], axis=1)
+        return power_spectrum(stacked, SAMPLE_RATE)
+
+
+def plot_band_importance(
+    importances: dict[str, np.ndarray],
+    audio: Any,
+    labels: Sequence[Any],
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    title: str = "What the network listens to",
+) -> Figure:
+    """The sounds' spectra above, and how much each network needs each group of mel bands.
+
+    Parameters
+    ----------
+    importances : dict
+        ``{network's name: importance}``, each importance of shape ``(groups,)``
+        as :meth:`~yamnet_lesson.training.FineTuneResult.band_importance`
+        returns it (the same number of groups for all), lowest frequencies first.
+    audio, labels
+        The clips the spectra are drawn from (as ``band_importance`` takes them:
+        a ``(samples, clips)`` array or a list of waveforms) and one label per
+        clip: one mean spectrum per label, noise colours in their own colour and
+        marker.  Give one label for all to draw a single spectrum.
+    sample_rate : int
+        Rate of ``audio`` in Hz (resampled to 16 kHz, as the network hears it).
+    title : str
+        The figure's title.
+
+    Both panels share a frequency axis on the mel scale, from 125 Hz to
+    7.5 kHz (YAMNet's bands, equally wide there), with the groups' edges
+    (:func:`yamnet_lesson.features.mel_band_groups`) marked.  Above: the power
+    spectrum (dB/Hz) of each label, as notebook 2 draws it.  Below: one bar per
+    group and network, side by side within the group, the network's colour
+    (:func:`run_style`) and hatch (:data:`IMPORTANCE_HATCHES`) telling them
+    apart, each bar labelled with its value.
+    """
+    rows = {name: np.asarray(v, dtype=float) for name, v in importances.items()}
+    lengths = {v.shape for v in rows.values()}
+    if not rows or len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise LessonError(
+            "importances must map each network's name to a 1-D array of the same length "
+            f"(one value per group of mel bands); got shapes {sorted(map(str, lengths))}."
+        )
+    if len(rows) > len(IMPORTANCE_HATCHES):
+        raise LessonError(f"at most {len(IMPORTANCE_HATCHES)} networks fit side by side.")
+    groups = next(iter(lengths))[0]
+    clips = features.as_clips(audio, "audio", sample_rate)
+    labels = np.asarray(labels)
+    if labels.shape != (len(clips),):
+        raise LessonError(
+            f"labels must hold one label per clip ({len(clips)}), got {labels.shape}."
+        )
+    edges = features.mel_band_groups(groups)[1]
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8, 6.4), sharex=True, height_ratios=(1, 1.3), layout="constrained"
+    )
+    for index, name in enumerate(dict.fromkeys(labels.tolist())):
+        chosen = [clip for clip, label in zip(clips, labels, strict=True) if label == name]
+        freqs, psd = _mean_spectrum(chosen, sample_rate)
+        keep = (freqs >= features.FMIN) & (freqs <= features.FMAX)
+        style = noise_style(name) or {"color": "black", "marker": RUN_MARKERS[index]}
+        even = librosa.mel_to_hz(
+            np.linspace(*librosa.hz_to_mel(edges[[0, -1]], htk=True), 14), htk=True
+        )
+        top.plot(
+            freqs[keep], 10 * np.log10(np.maximum(psd[keep], 1e-20)), **style,
+            markevery=sorted(set(np.searchsorted(freqs[keep], even[:-1]).tolist())), ms=5,
+            label=f"{name} noise" if name in COLORS else str(name),
+        )  # fmt: skip
+    top.set(
+        ylabel="Power (dB/Hz)", title="Mean power spectrum of each label (drawn as in notebook 2)"
+    )
+    top.legend(fontsize=8, loc="best")
+    mel = librosa.hz_to_mel(edges, htk=True)
+    width = np.diff(mel) / (len(rows) + 1)
+    for index, (name, values) in enumerate(rows.items()):
+        lefts = librosa.mel_to_hz(mel[:-1] + width * (index + 0.5), htk=True)
+        rights = librosa.mel_to_hz(mel[:-1] + width * (index + 1.5), htk=True)
+        bars = bottom.bar(
+            lefts, values, width=rights - lefts, align="edge", color=run_style(index)["color"],
+            hatch=IMPORTANCE_HATCHES[index], edgecolor="white" if index == 0 else "0.15",
+            label=name,
+        )  # fmt: skip
+        bottom.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+    bottom.axhline(0, color="0.3", lw=0.8)
+    bottom.set(
+        xlabel="Frequency (Hz, mel scale: YAMNet's 64 bands equally wide)",
+        ylabel="Drop in true-class probability\nwhen the group is masked",
+        title=f"Importance of each of {groups} groups of mel bands (higher: needed more)",
+    )
+    low, high = bottom.get_ylim()
+    bottom.set_ylim(min(low, 0), high + 0.35 * (high - min(low, 0)))  # room for labels, legend
+    bottom.legend(fontsize=8, loc="upper right", ncol=len(rows))
+    for ax in (top, bottom):
+        for g in range(groups):
+            if g % 2:
+                ax.axvspan(edges[g], edges[g + 1], color="0.94", zorder=0, lw=0)
+        ax.grid(True, axis="y", alpha=0.3)
+        _mel_axis(ax)
+    fig.suptitle(title)
     return fig
 
 

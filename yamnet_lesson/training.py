@@ -23,6 +23,7 @@ and changes no result: ``tests/test_fast.py`` checks it against Keras's own
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import time
@@ -630,6 +631,173 @@ class FineTuneResult:
                 names[i] = name
         return names[np.argmax(probabilities, axis=1)]
 
+    def band_importance(
+        self,
+        audio: Any,
+        labels: Sequence[Any],
+        groups: int = 8,
+        *,
+        fill: str = "shuffle",
+        per_clip: bool = False,
+        seed: int = 0,
+        sample_rate: int | None = None,
+    ) -> np.ndarray:
+        """What the network listens to: how much it needs each group of mel bands (occlusion).
+
+        The 64 mel bands are cut into ``groups`` groups of neighbouring bands,
+        low to high frequency.  For each group in turn, those bands are masked
+        in every patch of every clip, the masked patches go through the
+        trained network exactly as in :meth:`predict_proba`, and the result is
+        how much the probability of each clip's true class dropped.  A large
+        drop: the network needs those frequencies to be right; about zero: it
+        does without them; below zero: with them masked it is *more* sure of
+        the true class (what they held pointed elsewhere).
+
+        Parameters
+        ----------
+        audio
+            Clips, as :meth:`predict_proba` takes them (a ``(samples, clips)``
+            array or a list of 1-D waveforms).
+        labels
+            The true class of each clip, one per clip, among :attr:`class_names`.
+        groups : int
+            How many groups of mel bands, 1 to 64; they hold equal numbers of
+            bands where 64 allows (8 groups: 8 bands each).
+            :func:`yamnet_lesson.features.mel_band_groups` gives each group's
+            bands and its edges in Hz.
+        fill : ``"shuffle"``, ``"mean"``, ``"silence"`` or ``"floor"``
+            What masked values become.  ``"shuffle"`` (default): those bands of
+            a patch drawn at random (``seed``) from all the patches given -- a
+            random permutation, so each patch gives its bands once, and now and
+            then one draws itself.  A clip loses what *it* holds there while
+            the bands keep a texture and a level the network knows: the masked
+            part is "any of these sounds", not a hole (the marginalising
+            occlusion of Zintgraf et al. 2017, "Visualizing deep neural network
+            decisions: prediction difference analysis").  ``"mean"``: each band's mean over all the
+            patches given, flat in time.  ``"silence"``: ``log(0.001)`` =
+            -6.91, what YAMNet's log-mel holds where a sound has no energy (a
+            filter taking those frequencies out).  ``"floor"``: each patch's own
+            lowest value.  The last three leave a flat band or a notch, a clue
+            of its own that no training clip had, and the networks react to
+            it: on the noise colours, a notch anywhere turns the fine-tuned
+            seed-0 network's pink into another colour, so with ``"silence"``
+            every group looks alike (``python benchmarks/importance.py --fills
+            shuffle mean silence floor`` compares them).
+            An occlusion map depends on what fills the hole: compare two.
+        per_clip : bool
+            False (default): the mean over the clips; True: each clip's own drop.
+        seed : int
+            Seeds the draw of ``fill="shuffle"`` (the same seed, the same numbers).
+        sample_rate : int
+            Rate of ``audio`` in Hz; by default the training rate.
+
+        Returns
+        -------
+        importance : float array, shape ``(groups,)``, or ``(clips, groups)`` if ``per_clip``
+            Mean true-class probability with nothing masked minus with group
+            ``g`` masked (probabilities 0 to 1, so values lie between -1 and 1),
+            lowest frequencies first.
+
+        Notes
+        -----
+        This is occlusion (Zeiler & Fergus 2014, "Visualizing and understanding
+        convolutional networks"), over frequency.  It measures what *this
+        trained network* uses, not where the classes differ: where two groups
+        carry the same clue, masking either leaves the other to decide, so
+        neither looks important (mask both, with fewer groups, to see it).
+        It costs ``groups + 1`` passes of the clips through the network.
+        """
+        return self._occlusion(
+            audio, labels, groups, "frequency", fill, per_clip, seed, sample_rate
+        )
+
+    def time_importance(
+        self,
+        audio: Any,
+        labels: Sequence[Any],
+        groups: int = 8,
+        *,
+        fill: str = "shuffle",
+        per_clip: bool = False,
+        seed: int = 0,
+        sample_rate: int | None = None,
+    ) -> np.ndarray:
+        """When the network listens: how much it needs each stretch of time (occlusion).
+
+        As :meth:`band_importance`, over time instead of frequency: the
+        frames each clip is seen through (see below) are cut into ``groups``
+        equal stretches, first to last, and each stretch in turn is masked in
+        every band.  A frame that two overlapping patches share (patches start
+        every 0.48 s and last 0.96 s) is masked in both, so a stretch is
+        masked in the clip as a whole.
+
+        Parameters
+        ----------
+        audio, labels, fill, per_clip, seed, sample_rate
+            As in :meth:`band_importance` (``"shuffle"`` takes the same frames
+            of a patch drawn at random, each patch its own draw, so frames that
+            overlapping patches share may be filled differently in each;
+            ``"mean"`` each band's mean).
+        groups : int
+            How many stretches, 1 to 96 (a patch's frames).  A clip of ``P``
+            patches is seen through ``96 + 48 (P - 1)`` frames of 10 ms (the
+            tail after its last whole patch is not; a clip shorter than a patch
+            is padded with silence to one); stretch ``g`` of a clip of ``T``
+            frames holds frames ``np.array_split(np.arange(T), groups)[g]``.
+            Clips of one length share their stretches: with 8 groups, one patch
+            of 0.96 s gives stretches of 12 frames, 0.12 s each.
+
+        Returns
+        -------
+        importance : float array, shape ``(groups,)``, or ``(clips, groups)`` if ``per_clip``
+            The drop in mean true-class probability when stretch ``g`` is
+            masked, earliest first.  For one long recording, give it as the
+            only clip (with ``groups`` about its length in 0.48 s hops) to see
+            when in it the network heard its class.
+        """
+        return self._occlusion(audio, labels, groups, "time", fill, per_clip, seed, sample_rate)
+
+    def _occlusion(
+        self,
+        audio: Any,
+        labels: Sequence[Any],
+        groups: int,
+        axis: str,
+        fill: str,
+        per_clip: bool,
+        seed: int,
+        sample_rate: int | None,
+    ) -> np.ndarray:
+        """Drop in true-class probability per clip (or its mean) with each group masked."""
+        most = features.N_MELS if axis == "frequency" else features.PATCH_FRAMES
+        groups = check_int(groups, "groups", 1, most)
+        fills = ("shuffle", "mean", "silence", "floor")
+        if fill not in fills:
+            raise LessonError(f"fill must be one of {fills}, got {fill!r}.")
+        seed = check_seed(seed)
+        if not isinstance(per_clip, bool | np.bool_):
+            raise LessonError(f"per_clip must be True or False, got {per_clip!r}.")
+        rate = self.sample_rate if sample_rate is None else sample_rate
+        patches, clip_index = _fast.cached_patches(audio, check_int(rate, "sample_rate", 1))
+        targets = _encode(labels, clip_index, "labels", self.class_names)[1]
+        masks = _band_masks(groups) if axis == "frequency" else _time_masks(clip_index, groups)
+        fillers = {  # what masked values become (see band_importance's fill)
+            "shuffle": lambda: patches[np.random.default_rng(seed).permutation(len(patches))],
+            "mean": lambda: patches.mean(axis=(0, 1), keepdims=True),
+            "silence": lambda: np.float32(np.log(features.LOG_OFFSET)),
+            "floor": lambda: patches.min(axis=(1, 2), keepdims=True),
+        }
+        value = fillers[fill]()
+        masked = (np.where(mask, value, patches) for mask in masks)  # one copy at a time
+        clear, *occluded = _fast.predict_variants(self.model, itertools.chain([patches], masked))
+
+        def true_class(per_patch: np.ndarray) -> np.ndarray:
+            probabilities = features.clip_average(per_patch, clip_index)
+            return probabilities[np.arange(len(targets)), targets]
+
+        drops = np.stack([true_class(clear) - true_class(p) for p in occluded], axis=1)
+        return drops if per_clip else drops.mean(axis=0)
+
     def export(self, folder: Any) -> dict[str, Any]:
         """Write the classifier for use outside Python (:func:`yamnet_lesson.export.export_result`).
 
@@ -640,3 +808,33 @@ class FineTuneResult:
         from .export import export_result
 
         return export_result(self, folder)
+
+
+def _band_masks(groups: int) -> list[np.ndarray]:
+    """One mask per group of mel bands, shape ``(1, 1, 64)``: True where that group's bands are."""
+    masks = []
+    for bands in features.mel_band_groups(groups)[0]:
+        mask = np.zeros((1, 1, features.N_MELS), dtype=bool)
+        mask[..., bands] = True
+        masks.append(mask)
+    return masks
+
+
+def _time_masks(clip_index: np.ndarray, groups: int) -> list[np.ndarray]:
+    """One mask per stretch of each clip's time, shape ``(patches, 96, 1)``.
+
+    Patch ``p`` of a clip holds the clip's frames ``48 p`` to ``48 p + 95``; a
+    clip of ``P`` patches is seen through ``T = 96 + 48 (P - 1)`` frames, cut
+    into stretches as ``np.array_split(np.arange(T), groups)`` cuts them.
+    """
+    patch = np.arange(len(clip_index)) - np.searchsorted(clip_index, clip_index)  # within its clip
+    frames = features.PATCH_HOP_FRAMES * patch[:, None] + np.arange(features.PATCH_FRAMES)
+    n_patches = np.bincount(clip_index)
+    total = features.PATCH_FRAMES + features.PATCH_HOP_FRAMES * (n_patches - 1)  # per clip
+    size, extra = total // groups, total % groups
+    masks = []
+    for g in range(groups):
+        start = (g * size + np.minimum(g, extra))[clip_index, None]
+        stop = ((g + 1) * size + np.minimum(g + 1, extra))[clip_index, None]
+        masks.append(((frames >= start) & (frames < stop))[:, :, None])
+    return masks
