@@ -7,13 +7,14 @@ one (:mod:`yamnet_lesson.hub`), so both name classes and rank them the same way.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import features
-from .validation import LessonError, check_int, check_path, check_positive
+from .validation import LessonError, _short_repr, check_int, check_path, check_positive
 
 __all__ = [
     "EVENT_THRESHOLD",
@@ -52,6 +53,7 @@ def top_classes(
 
     ``scores`` is ``(patches, classes)`` or ``(classes,)``.
     """
+    class_names = _checked_names(class_names)
     top = check_int(
         top, "top", 1, len(class_names), impossible="class_names is empty; pass the model's names."
     )
@@ -61,15 +63,35 @@ def top_classes(
     return [(class_names[i], float(mean[i])) for i in best]
 
 
-def _checked_scores(scores: np.ndarray, class_names: list[str], *, allow_1d: bool) -> np.ndarray:
-    """``scores`` as float64, shape ``(patches, classes)`` (or ``(classes,)``); else LessonError."""
-    scores = np.asarray(scores, dtype=np.float64)
-    shapes_ok = scores.ndim == 2 or (allow_1d and scores.ndim == 1)
-    if not shapes_ok or scores.shape[-1] != len(class_names) or scores.size == 0:
+def _checked_names(class_names: Any) -> list[str]:
+    """``class_names`` as a list (one name per class); else LessonError."""
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
         raise LessonError(
-            f"scores must have shape (patches, {len(class_names)}), got {scores.shape}."
+            "class_names must be a list of the model's class names, got "
+            f"{_short_repr(class_names)}."
         )
-    return scores
+    return list(class_names)
+
+
+def _checked_scores(scores: Any, class_names: list[str], *, allow_1d: bool) -> np.ndarray:
+    """``scores`` as float64, shape ``(patches, classes)`` (or ``(classes,)``); else LessonError.
+
+    Scores are the model's outputs: real, finite numbers.
+    """
+    expected = f"scores must be the model's scores, shape (patches, {len(class_names)})"
+    try:
+        array = np.asarray(scores)
+        if array.dtype.kind not in "iuf":  # complex, text, objects, True/False
+            raise TypeError
+        array = array.astype(np.float64)
+    except (TypeError, ValueError):
+        raise LessonError(f"{expected}, got {_short_repr(scores)}.") from None
+    shapes_ok = array.ndim == 2 or (allow_1d and array.ndim == 1)
+    if not shapes_ok or array.shape[-1] != len(class_names) or array.size == 0:
+        raise LessonError(f"{expected}, got shape {array.shape}.")
+    if not np.all(np.isfinite(array)):
+        raise LessonError("scores contains NaN or infinite values; pass the model's scores.")
+    return array
 
 
 class SoundEvent(NamedTuple):
@@ -134,9 +156,16 @@ def sound_events(
     (0.2) keeps windows where YAMNet is at least a little sure of its best
     class; raise it to keep only confident detections.
     """
+    class_names = _checked_names(class_names)
     scores = _checked_scores(scores, class_names, allow_1d=False)
-    if not 0.0 <= threshold <= 1.0:
-        raise LessonError(f"threshold must be between 0 and 1, got {threshold}.")
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float, np.integer, np.floating))
+        or not 0.0 <= threshold <= 1.0
+    ):
+        raise LessonError(
+            f"threshold must be a number between 0 and 1, got {_short_repr(threshold)}."
+        )
     edges = window_edges(scores.shape[0], duration)
     best = scores.argmax(axis=1)
     sure = scores.max(axis=1) >= threshold

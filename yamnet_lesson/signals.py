@@ -62,10 +62,22 @@ BROWN_POLE = 0.999
 """Pole of the leaky integrator 1 / (1 - 0.999 z^-1) that turns white noise brown."""
 
 
+MAX_SAMPLES = 2**27
+"""The most samples one call generates (512 MB of float32, 2.3 hours at 16 kHz): more is a slip."""
+
+
+def _check_size(n_samples: int, n_signals: int, what: str = "n_samples x n_signals") -> None:
+    """Refuse asking for more than :data:`MAX_SAMPLES` samples at once (memory runs out)."""
+    if n_samples * n_signals > MAX_SAMPLES:
+        raise LessonError(
+            f"{what} must be at most {MAX_SAMPLES:,} (512 MB of float32 audio), got "
+            f"{n_samples * n_signals:,}."
+        )
+
+
 def _checked_rng(n_samples: int, n_signals: int, seed: int | None) -> np.random.Generator:
     """Check the shape and seed every generator takes; return the seeded random generator."""
-    check_int(n_samples, "n_samples", 1)
-    check_int(n_signals, "n_signals", 1)
+    _check_size(check_int(n_samples, "n_samples", 1), check_int(n_signals, "n_signals", 1))
     return np.random.default_rng(check_seed(seed, optional=True))
 
 
@@ -133,6 +145,7 @@ def noise_dataset(
     sample_rate = check_int(sample_rate, "sample_rate", 1)
     n_samples = round(check_positive(seconds, "seconds") * sample_rate)
     check_int(n_samples, "seconds x sample_rate (samples per signal)", 1)
+    _check_size(n_samples, 3 * n_per_color, "seconds x sample_rate x 3 n_per_color")
     audio = np.concatenate(
         [
             white_noise(n_samples, n_per_color, seed=seed),
@@ -171,8 +184,26 @@ def spectral_slope(
     A straight line is fitted to ``10 log10(psd)`` against ``log10(f)``:
     white noise gives about 0, pink about -10 and brown about -20.
     """
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    f_low, f_high = check_positive(f_low, "f_low"), check_positive(f_high, "f_high")
+    if f_high <= f_low:
+        raise LessonError(
+            f"f_high must be above f_low, got f_low={f_low:g} Hz and f_high={f_high:g} Hz."
+        )
     freqs, psd = power_spectrum(audio, sample_rate)
     band = (freqs >= f_low) & (freqs <= f_high)
+    if np.count_nonzero(band) < 2:
+        raise LessonError(
+            f"the spectrum has {np.count_nonzero(band)} frequencies from f_low={f_low:g} to "
+            f"f_high={f_high:g} Hz (resolution {freqs[1] if len(freqs) > 1 else sample_rate:g} "
+            f"Hz, up to {sample_rate / 2:g} Hz at {sample_rate:,} Hz) and a slope needs at least "
+            "2; widen the band or pass a longer signal."
+        )
+    if not np.all(psd[band] > 0):
+        raise LessonError(
+            f"audio is silent somewhere between {f_low:g} and {f_high:g} Hz (zero power), so "
+            "its spectrum has no slope in decibels; pass a signal with sound there."
+        )
     slope, _ = np.polyfit(np.log10(freqs[band]), 10 * np.log10(psd[band]), 1)
     return float(slope)
 
@@ -198,6 +229,7 @@ def siren(n_samples: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     is available.
     """
     n_samples = check_int(n_samples, "n_samples", 1)
+    _check_size(n_samples, 1, "n_samples")
     t = np.arange(n_samples) / check_int(sample_rate, "sample_rate", 1)
     pitch = 1_000.0 + 400.0 * np.sin(2 * np.pi * t)  # Hz
     phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
@@ -235,9 +267,14 @@ def demo_clip(
         ``("pink noise", ...)``, ``("brown noise", ...)``, ``("silence", 4 s, 5 s)``
         with ``s = segment_seconds``.
     """
-    n = round(check_positive(segment_seconds, "segment_seconds") * SAMPLE_RATE)
-    level = check_positive(level, "level")
-    seed = check_int(seed, "seed", 0)
+    n = round(check_positive(segment_seconds, "segment_seconds", 60) * SAMPLE_RATE)
+    if n == 0:
+        raise LessonError(
+            f"segment_seconds must be at least 1 / {SAMPLE_RATE} s (one sample), got "
+            f"{segment_seconds:g}."
+        )
+    level = check_positive(level, "level", 1)  # beyond full scale is no sound YAMNet hears
+    seed = check_seed(seed)
     if speech is None:
         opening, first = siren(n), "siren"
     else:
@@ -248,8 +285,8 @@ def demo_clip(
     parts = {
         first: opening,
         "white noise": white_noise(n, seed=seed)[:, 0],
-        "pink noise": pink_noise(n, seed=seed + 1)[:, 0],
-        "brown noise": brown_noise(n, seed=seed + 2)[:, 0],
+        "pink noise": pink_noise(n, seed=(seed + 1) % (MAX_SEED + 1))[:, 0],
+        "brown noise": brown_noise(n, seed=(seed + 2) % (MAX_SEED + 1))[:, 0],
     }
     pieces = [level * part / max(float(np.max(np.abs(part))), 1e-12) for part in parts.values()]
     pieces.append(np.zeros(n, dtype=np.float32))

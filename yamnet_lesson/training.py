@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,6 +40,7 @@ from .features import SAMPLE_RATE
 from .validation import (
     Interrupted,
     LessonError,
+    _short_repr,
     check_int,
     check_mode,
     check_positive,
@@ -183,6 +184,7 @@ def fine_tune(
             mode, epochs, batch_size, learning_rate, validation_frequency, seed, sample_rate
         )
     )
+    callbacks = _as_list(callbacks)  # before any work, as the settings
     x_train, y_train, classes, validation = _patches_and_targets(
         train_audio, train_labels, validation_audio, validation_labels, sample_rate
     )
@@ -203,7 +205,7 @@ def fine_tune(
     last_iteration = epochs * steps_per_epoch
     history = _History()
     callbacks = keras.callbacks.CallbackList(
-        _as_list(callbacks),
+        callbacks,
         model=network,
         epochs=epochs,
         steps=steps_per_epoch,
@@ -437,10 +439,7 @@ def _encode(
 ) -> tuple[list[Any], np.ndarray]:
     """Class list (in order of first appearance) and each clip's class index."""
     n_clips = int(clip_index.max()) + 1
-    values = np.asarray(labels).tolist() if not isinstance(labels, list) else list(labels)
-    if np.ndim(values) != 1:
-        got = f"shape {np.shape(values)}" if np.ndim(values) else f"the single value {labels!r}"
-        raise LessonError(f"{name} must be a flat list of labels, one per clip; got {got}.")
+    values = _label_list(labels, name)
     if len(values) != n_clips:
         raise LessonError(
             f"{name} has {np.size(values)} labels but there are {n_clips} clips; "
@@ -468,6 +467,40 @@ def _encode(
             "clips."
         )
     return classes, np.array([lookup[v] for v in values], dtype=np.int32)
+
+
+def _label_list(labels: Any, name: str) -> list[Any]:
+    """``labels`` as a list of hashable labels, each kept as it is; else LessonError.
+
+    A NumPy array gives Python values (``np.str_`` -> ``str``); any other
+    sequence (list, tuple, ...) keeps its items.  NaN is refused: it equals no
+    label, not even another NaN, so its clips could never be counted as right.
+    """
+    if isinstance(labels, np.ndarray):
+        if labels.ndim != 1:
+            got = f"shape {labels.shape}" if labels.ndim else f"the single value {labels!r}"
+            raise LessonError(f"{name} must be a flat list of labels, one per clip; got {got}.")
+        labels = labels.tolist()
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise LessonError(
+            f"{name} must be a flat list of labels, one per clip; got the single value "
+            f"{_short_repr(labels)}."
+        )
+    values = list(labels)
+    for i, value in enumerate(values):
+        try:
+            hash(value)
+        except TypeError:
+            raise LessonError(
+                f"{name} must be a flat list of labels, one per clip; {name}[{i}] is "
+                f"{_short_repr(value)}, which cannot be a label (use str, int or a tuple)."
+            ) from None
+        if value != value:  # NaN
+            raise LessonError(
+                f"{name}[{i}] is NaN, which equals no label (not even another NaN); name that "
+                "class, e.g. 'unknown'."
+            )
+    return values
 
 
 def _accuracy_and_loss(probabilities: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
