@@ -584,3 +584,176 @@ def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(when_training):
         )
     else:
         assert line.startswith("Interrupted during start-up") and "nothing was" in line
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+# Each case below was found by hand (issue 24) or by tests/test_fuzz.py; before the fix it
+# raised another exception, returned NaN or a wrong answer, or was refused too late.
+
+
+def test_read_audio_bytes_refuses_an_int_instead_of_reading_zero_bytes():
+    """``read_audio_bytes(5)``: ``bytes(5)`` is five zero bytes; it was decoded as such."""
+    assert refusal(lambda: audio.read_audio_bytes(5)) == (
+        "content must be the file's bytes (bytes, bytearray or memoryview), got int; "
+        "read_audio reads a file from its path."
+    )
+
+
+@pytest.mark.parametrize("bad", [float("inf"), 10**400], ids=["inf", "10**400"])
+def test_an_infinite_max_seconds_is_refused_not_overflowed(bad):
+    """``max_seconds=float('inf')`` overflowed to an int (OverflowError)."""
+    wav = _wav_bytes(PINK * 0.5)
+    message = refusal(lambda: audio.read_audio_bytes(wav, max_seconds=bad))
+    assert message.startswith("max_seconds must be a number above 0, got ")
+
+
+def test_a_file_name_too_long_for_the_file_system_gets_one_sentence(tmp_path):
+    """Was a raw OSError ("File name too long") from soundfile."""
+    path = tmp_path / ("x" * 300 + ".wav")
+    assert refusal(lambda: audio.read_audio(path)) == (
+        f"{path} cannot be opened (File name too long); check the file name and folder."
+    )
+
+
+def _wav_bytes(samples: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, samples, SECOND, format="WAV")
+    return buffer.getvalue()
+
+
+def test_spectral_slope_of_too_few_frequencies_is_refused():
+    """At 1 Hz no frequency lies in 100-5000 Hz: np.polyfit raised TypeError."""
+    assert refusal(lambda: signals.spectral_slope(PINK, 1)).startswith(
+        "the spectrum has 0 frequencies from f_low=100 to f_high=5000 Hz"
+    )
+    assert refusal(lambda: signals.spectral_slope(PINK, f_low=5_000, f_high=100)) == (
+        "f_high must be above f_low, got f_low=5000 Hz and f_high=100 Hz."
+    )
+
+
+def test_spectral_slope_of_silence_is_refused_not_nan():
+    """Silence has no power: its slope in dB was NaN (with a RuntimeWarning)."""
+    assert refusal(lambda: signals.spectral_slope(np.zeros(SECOND))) == (
+        "audio is silent somewhere between 100 and 5000 Hz (zero power), so its spectrum has "
+        "no slope in decibels; pass a signal with sound there."
+    )
+
+
+def test_top_classes_refuses_nan_scores_and_names_that_are_no_list():
+    """NaN scores were ranked and returned as NaN; ``None`` as names was a TypeError."""
+    names = ["a", "b", "c"]
+    assert refusal(lambda: top_classes(np.full((2, 3), np.nan), names)) == (
+        "scores contains NaN or infinite values; pass the model's scores."
+    )
+    assert refusal(lambda: top_classes(np.ones((2, 3)), None)) == (
+        "class_names must be a list of the model's class names, got None."
+    )
+
+
+def test_sound_events_refuse_a_threshold_as_text_and_a_duration_shorter_than_the_windows():
+    """``threshold="0.5"`` was a TypeError; a short duration gave events after the clip's end."""
+    from yamnet_lesson.classes import sound_events
+
+    names = ["a", "b", "c"]
+    assert refusal(lambda: sound_events(np.ones((2, 3)), names, threshold="0.5")) == (
+        "threshold must be a number between 0 and 1, got '0.5'."
+    )
+    assert refusal(lambda: sound_events(np.ones((4, 3)), names, duration=1.0)) == (
+        "duration=1 s ends before the last of 4 windows begins (1.6875 s); pass the length, "
+        "in seconds, of the clip the windows came from."
+    )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [[1, "a", 1, "a"], ["a", ("b", 1), "a", ("b", 1)], ["", b"\x80", "", b"\x80"]],
+    ids=["int-and-str", "str-and-tuple", "str-and-bytes"],
+)
+def test_labels_of_mixed_types_are_kept_as_they_are(labels):
+    """``[1, "a"]`` became the strings "1", "a"; str with tuples or bytes raised ValueError."""
+    from yamnet_lesson.training import _encode
+
+    train_audio, train_labels, _, val_labels = signals.split_reference(
+        REFERENCE[:, :4], labels, 1, verbose=False
+    )
+    assert train_labels.tolist() == labels[:2] and val_labels.tolist() == labels[2:]
+    classes, codes = _encode(labels, np.arange(4), "train_labels")
+    assert classes == labels[:2] and codes.tolist() == [0, 1, 0, 1]
+
+
+def test_a_nan_label_is_refused():
+    """NaN equals no label: its clips were 'never seen in training', a misleading sentence."""
+    labels = ["a", float("nan"), "a", float("nan")]
+    assert refusal(lambda: signals.split_reference(REFERENCE[:, :4], labels, 1)) == (
+        "labels[1] is NaN, which equals no label (not even another NaN); name that class, "
+        "e.g. 'unknown'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        ((REFERENCE.T, ["white"] * 6), "audio has shape (6, 15680), which reads as 15,680 clips"),
+        ((REFERENCE, ["white"] * 5), "audio must be (samples, signals) with one label per column"),
+        ((REFERENCE, ["a", "b"] * 3, -1), "seed must be a whole number from 0 to"),
+        ((REFERENCE, ["a"] * 5 + ["b"]), "each class needs at least 2 examples"),
+    ],
+    ids=["transposed", "labels", "seed", "one-example"],
+)
+def test_the_trainer_refuses_bad_data_when_made(args, start):
+    """It was refused only when Train was pressed, as 'Cannot train: ...' under the widgets."""
+    from yamnet_lesson.widgets import InteractiveTrainer
+
+    clips, labels, *seed = args
+    assert refusal(
+        lambda: InteractiveTrainer(clips, labels, seed=seed[0] if seed else 0)
+    ).startswith(start)
+
+
+def test_generators_refuse_more_samples_than_memory_holds():
+    """``white_noise(10**12)`` was a MemoryError (or filled the memory of a 2 GB session)."""
+    assert refusal(lambda: signals.white_noise(10**12)) == (
+        "n_samples x n_signals must be at most 134,217,728 (512 MB of float32 audio), got "
+        "1,000,000,000,000."
+    )
+
+
+def test_demo_clip_keeps_to_full_scale_and_takes_every_seed():
+    """``level=1e300`` gave a clip of inf; the largest seed was refused as 2**32 (seed + 1)."""
+    assert refusal(lambda: signals.demo_clip(level=1e300)) == (
+        "level must be a number above 0 and at most 1, got 1e+300."
+    )
+    clip, _ = signals.demo_clip(seed=2**32 - 1, segment_seconds=0.1)
+    assert clip.shape == (8_000,) and np.all(np.isfinite(clip))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-(2**63) - 1, "x must be a number above 0, got -9223372036854775809."),
+        (np.float32(128.23528), "x must be a number above 0 and at most 128.235, got 128.23528."),
+    ],
+    ids=["int-below-int64", "float32-just-above"],
+)
+def test_check_positive_compares_the_number_it_returns(value, message):
+    """A Python int beyond int64 was a TypeError; float32 just above ``high`` was let through."""
+    from yamnet_lesson.validation import check_positive
+
+    assert refusal(lambda: check_positive(value, "x", 128.23526994077156 if "128" in message
+                                          else None)) == message  # fmt: skip
+
+
+def test_fine_tune_refuses_callbacks_before_computing_any_feature(monkeypatch):
+    """``callbacks=ProgressTable`` was refused only after YAMNet's features were computed."""
+    from yamnet_lesson import _fast, training
+    from yamnet_lesson.progress import ProgressTable
+
+    def no_feature_work(*args, **kwargs):
+        raise AssertionError("feature work started before the callbacks were checked")
+
+    monkeypatch.setattr(_fast, "cached_patches", no_feature_work)
+    assert refusal(
+        lambda: training.fine_tune(REFERENCE, ["a", "b"] * 3, callbacks=ProgressTable)
+    ).startswith("callbacks must be Keras callbacks such as ProgressTable() (with the parentheses)")

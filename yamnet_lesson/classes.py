@@ -126,7 +126,14 @@ def window_edges(n_windows: int, duration: float | None = None) -> np.ndarray:
     edges[0] = 0.0
     edges[-1] = hop * (n_windows - 1) + 2 * half
     if duration is not None:
-        edges[-1] = max(min(edges[-1], check_positive(duration, "duration")), edges[-2])
+        duration = check_positive(duration, "duration")
+        if duration <= edges[-2]:
+            raise LessonError(
+                f"duration={duration:g} s ends before the last of {n_windows} windows begins "
+                f"({edges[-2]:g} s); pass the length, in seconds, of the clip the windows "
+                "came from."
+            )
+        edges[-1] = min(edges[-1], duration)
     return edges
 
 

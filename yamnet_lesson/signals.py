@@ -30,6 +30,7 @@ from .validation import (
     check_audio,
     check_examples_per_class,
     check_int,
+    check_labels,
     check_positive,
     check_seed,
 )
@@ -317,18 +318,20 @@ def split_reference(
         Audio keeps the ``(samples, signals)`` layout; labels are arrays.
     """
     audio = check_audio(audio, "audio")
-    labels = np.asarray(labels)
-    if audio.ndim != 2 or labels.ndim != 1 or audio.shape[1] != labels.shape[0]:
+    labels = check_labels(labels)
+    if audio.ndim != 2 or audio.shape[1] != labels.shape[0]:
         raise LessonError(
             f"audio must be (samples, signals) with one label per column; got audio {audio.shape} "
             f"and {labels.size} labels."
         )
     k = check_examples_per_class(k, labels.tolist())
-    classes = list(dict.fromkeys(labels.tolist()))
-    smallest = min(int(np.sum(labels == c)) for c in classes)
+    values = labels.tolist()
+    classes = list(dict.fromkeys(values))
+    members = {c: [i for i, v in enumerate(values) if v == c] for c in classes}  # tuples too
+    smallest = min(len(where) for where in members.values())
     is_train = np.zeros(labels.shape[0], dtype=bool)
-    for name in classes:
-        is_train[np.flatnonzero(labels == name)[:k]] = True
+    for where in members.values():
+        is_train[where[:k]] = True
     if verbose:
         print(f"Number of samples per noise color in train set = {k}")
         print(f"Number of samples per noise color in validation set = {smallest - k}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,8 +40,8 @@ from .features import SAMPLE_RATE
 from .validation import (
     Interrupted,
     LessonError,
-    _short_repr,
     check_int,
+    check_labels,
     check_mode,
     check_positive,
     check_seed,
@@ -439,7 +439,7 @@ def _encode(
 ) -> tuple[list[Any], np.ndarray]:
     """Class list (in order of first appearance) and each clip's class index."""
     n_clips = int(clip_index.max()) + 1
-    values = _label_list(labels, name)
+    values = check_labels(labels, name).tolist()
     if len(values) != n_clips:
         raise LessonError(
             f"{name} has {np.size(values)} labels but there are {n_clips} clips; "
@@ -467,40 +467,6 @@ def _encode(
             "clips."
         )
     return classes, np.array([lookup[v] for v in values], dtype=np.int32)
-
-
-def _label_list(labels: Any, name: str) -> list[Any]:
-    """``labels`` as a list of hashable labels, each kept as it is; else LessonError.
-
-    A NumPy array gives Python values (``np.str_`` -> ``str``); any other
-    sequence (list, tuple, ...) keeps its items.  NaN is refused: it equals no
-    label, not even another NaN, so its clips could never be counted as right.
-    """
-    if isinstance(labels, np.ndarray):
-        if labels.ndim != 1:
-            got = f"shape {labels.shape}" if labels.ndim else f"the single value {labels!r}"
-            raise LessonError(f"{name} must be a flat list of labels, one per clip; got {got}.")
-        labels = labels.tolist()
-    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-        raise LessonError(
-            f"{name} must be a flat list of labels, one per clip; got the single value "
-            f"{_short_repr(labels)}."
-        )
-    values = list(labels)
-    for i, value in enumerate(values):
-        try:
-            hash(value)
-        except TypeError:
-            raise LessonError(
-                f"{name} must be a flat list of labels, one per clip; {name}[{i}] is "
-                f"{_short_repr(value)}, which cannot be a label (use str, int or a tuple)."
-            ) from None
-        if value != value:  # NaN
-            raise LessonError(
-                f"{name}[{i}] is NaN, which equals no label (not even another NaN); name that "
-                "class, e.g. 'unknown'."
-            )
-    return values
 
 
 def _accuracy_and_loss(probabilities: np.ndarray, targets: np.ndarray) -> tuple[float, float]:

@@ -24,11 +24,12 @@ for one clip), which fixes what it can and refuses what it cannot guess:
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "check_clips_layout",
     "check_examples_per_class",
     "check_int",
+    "check_labels",
     "check_mode",
     "check_path",
     "check_positive",
@@ -131,9 +133,17 @@ def check_positive(value: Any, name: str, high: float | None = None) -> float:
     bounds = "a number above 0" + ("" if high is None else f" and at most {high:g}")
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise LessonError(f"{name} must be {bounds}, got {_short_repr(value)}.")
-    if not (np.isfinite(value) and value > 0 and (high is None or value <= high)):
-        raise LessonError(f"{name} must be {bounds}, got {value}.")
-    return float(value)
+    try:
+        number = float(value)  # compared as the float returned, not in float32
+    except OverflowError:  # an int beyond 1.8e308
+        number = float("inf") if value > 0 else float("-inf")
+    if not (math.isfinite(number) and number > 0 and (high is None or number <= high)):
+        try:
+            shown = str(value)
+        except ValueError:  # an int of more digits than Python prints
+            shown = "a number of thousands of digits"
+        raise LessonError(f"{name} must be {bounds}, got {shown[:40]}{shown[40:] and '...'}.")
+    return number
 
 
 def _short_repr(value: Any, limit: int = 60) -> str:
@@ -214,6 +224,58 @@ def check_seed(value: Any, name: str = "seed", *, optional: bool = False) -> int
             f"take), got {value}."
         )
     return int(value)
+
+
+def check_labels(labels: Any, name: str = "labels") -> np.ndarray:
+    """``labels`` as a 1-D array holding each label as it was given; else LessonError.
+
+    Labels may be of any hashable type (str, int, tuples, ...), mixed too: an
+    array NumPy would make of them with another type (``[1, "a"]`` as the
+    strings ``"1"``, ``"a"``), or could not make (``["a", (0, "b")]``), is
+    built as an array of objects instead.  NaN is refused: it equals no
+    label, not even another NaN.
+    """
+    if isinstance(labels, np.ndarray):
+        if labels.ndim != 1:
+            raise LessonError(
+                f"{name} must be a flat list of labels, one per clip, got shape {labels.shape}."
+            )
+        values = labels.tolist()
+    elif isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise LessonError(
+            f"{name} must be a flat list of labels, one per clip, got {_short_repr(labels)}."
+        )
+    else:
+        values = list(labels)
+    for i, value in enumerate(values):
+        try:
+            hash(value)
+        except TypeError:
+            raise LessonError(
+                f"{name} must be a flat list of labels, one per clip; {name}[{i}] is "
+                f"{_short_repr(value)}, which cannot be a label (use str, int or a tuple)."
+            ) from None
+        if value != value:  # NaN
+            raise LessonError(
+                f"{name}[{i}] is NaN, which equals no label (not even another NaN); name that "
+                "class, e.g. 'unknown'."
+            )
+    if isinstance(labels, np.ndarray):
+        return labels
+    try:
+        array = np.asarray(values)
+        same = array.ndim == 1 and array.dtype != object and array.tolist() == values
+        same = same and all(
+            type(a) is type(v) or isinstance(v, np.generic)
+            for a, v in zip(array.tolist(), values, strict=True)
+        )
+    except (TypeError, ValueError, UnicodeError):
+        same = False
+    if not same:
+        array = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # one by one: tuples stay whole
+            array[i] = value
+    return array
 
 
 def check_examples_per_class(

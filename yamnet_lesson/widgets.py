@@ -34,6 +34,7 @@ from .validation import (
     check_audio,
     check_examples_per_class,
     check_int,
+    check_labels,
     check_mode,
     check_seed,
 )
@@ -63,7 +64,7 @@ class InteractiveTrainer:
     def __init__(self, audio: np.ndarray, labels: Any, *, seed: int = 0) -> None:
         # checked here, where the student passed them, not when Train is pressed
         self.audio = check_audio(audio, "audio")
-        self.labels, self.seed = np.asarray(labels), check_seed(seed)
+        self.labels, self.seed = check_labels(labels), check_seed(seed)
         if self.audio.ndim != 2 or self.labels.shape != (self.audio.shape[1],):
             raise LessonError(
                 f"audio must be (samples, signals) with one label per column; got audio "
