@@ -393,10 +393,8 @@ def place(tmp_path_factory):
     (root / "unreadable.wav").write_bytes(wav)
     (root / "unreadable.wav").chmod(0)
     os.symlink(root / "missing.wav", root / "dangling.wav")
-    try:
+    with contextlib.suppress(OSError, UnicodeError):  # a file system of UTF-8 names only
         (root / os.fsdecode(b"\xff\xfe.wav")).write_bytes(wav)
-    except (OSError, UnicodeError):  # a file system that takes only UTF-8 names
-        pass
     return root
 
 
