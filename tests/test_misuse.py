@@ -757,3 +757,131 @@ def test_fine_tune_refuses_callbacks_before_computing_any_feature(monkeypatch):
     assert refusal(
         lambda: training.fine_tune(REFERENCE, ["a", "b"] * 3, callbacks=ProgressTable)
     ).startswith("callbacks must be Keras callbacks such as ProgressTable() (with the parentheses)")
+
+
+# --------------------------------------------------------------------------- the README's table
+
+
+def _said(call) -> list[str]:
+    """What ``call`` tells the student: the LessonError's sentence and any warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call()
+            said = []
+        except LessonError as error:
+            said = [str(error)]
+    return said + [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _noise_labels(n: int) -> np.ndarray:
+    return np.repeat(np.array(["white", "brown", "pink"]), n)
+
+
+def _network(outputs: int, activation: str | None):
+    from yamnet_lesson._tensorflow import keras
+
+    inputs = keras.Input((96, 64))
+    x = keras.layers.Dense(outputs, activation=activation)(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, x)
+
+
+def _fine_tune(*args, **kwargs):
+    from yamnet_lesson.training import fine_tune
+
+    return fine_tune(*args, **kwargs)
+
+
+def _progress_table():
+    from yamnet_lesson.progress import ProgressTable
+
+    return ProgressTable
+
+
+def _trainer(*args, **kwargs):
+    from yamnet_lesson.widgets import InteractiveTrainer
+
+    return InteractiveTrainer(*args, **kwargs)
+
+
+def _nan_file(tmp_path):
+    path = tmp_path / "nan.wav"
+    soundfile.write(path, np.full(800, np.nan), SECOND, subtype="FLOAT")
+    return path
+
+
+README_CASES = {
+    # name in the README's "checked by" column -> (tmp_path -> call whose words it quotes)
+    "k-too-large": lambda _: signals.split_reference(
+        np.broadcast_to(np.float32(0), (500, 300)), _noise_labels(100), 100, verbose=False
+    ),
+    "epochs-0": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, epochs=0),
+    "one-example": lambda _: check_examples_per_class(1, ["a", "a", "b"]),
+    "transposed": lambda _: _fine_tune(np.zeros((9, 15_680), np.float32), _noise_labels(3)),
+    "short-clips": lambda _: features.clip_patches(REFERENCE[:100]),
+    "number-for-validation-audio": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, 5),
+    "network": lambda _: [
+        _said(lambda: _fine_tune(REFERENCE, _noise_labels(2), network=_network(521, "softmax"))),
+        _said(lambda: _fine_tune(REFERENCE, _noise_labels(2), network=_network(3, None))),
+    ],
+    "callbacks-class": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, callbacks=_progress_table()),
+    "seed-2**32": lambda _: signals.white_noise(10, seed=2**32),
+    "trainer-transposed": lambda _: _trainer(REFERENCE.T, _noise_labels(2)),
+    "empty-file": lambda _: audio.read_audio_bytes(b"", "notes.wav"),
+    "unreadable-upload": lambda _: audio.read_audio_bytes(b"not a sound", "notes.wav"),
+    "nan-audio": lambda tmp_path: audio.read_audio(_nan_file(tmp_path)),
+    "folder": lambda tmp_path: audio.read_audio(tmp_path),
+    "name-too-long": lambda tmp_path: audio.read_audio(tmp_path / ("x" * 300 + ".wav")),
+    "int-as-bytes": lambda _: audio.read_audio_bytes(5),
+    "max-seconds-inf": lambda _: audio.read_audio_bytes(b"RIFF", max_seconds=float("inf")),
+    "slope-of-silence": lambda _: signals.spectral_slope(np.zeros(SECOND)),
+    "nan-scores": lambda _: top_classes(np.full((2, 3), np.nan), ["a", "b", "c"]),
+    "nan-label": lambda _: signals.split_reference(
+        REFERENCE[:, :4], ["a", float("nan")] * 2, 1, verbose=False
+    ),
+    "too-many-samples": lambda _: signals.white_noise(10**12),
+}
+
+
+def _readme_rows() -> list[tuple[str, str, str]]:
+    """The README's Troubleshooting table: (what happens, what the student sees, checked by)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]  # no header
+    cells = [tuple(cell.strip() for cell in row.strip("|").split(" | ")) for row in rows]
+    assert cells and all(len(row) == 3 for row in cells), "a row without three cells"
+    return cells
+
+
+def _quote_pattern(quote: str) -> re.Pattern:
+    """A quoted message of the README as a pattern: ``...`` stands for anything left out."""
+    return re.compile(".*".join(re.escape(part.strip()) for part in quote.split("...")), re.S)
+
+
+@pytest.mark.parametrize("row", _readme_rows(), ids=lambda row: row[2].strip("`"))
+def test_the_readme_table_says_what_the_code_says(row, tmp_path):
+    """Each row is a case of README_CASES (its quotes are what the code says) or a named test."""
+    what, seen, checked_by = row
+    checked_by = checked_by.strip("`")
+    quotes = re.findall(r'"([^"]*)"', seen)
+    if checked_by.startswith("misuse:"):
+        call = README_CASES[checked_by.removeprefix("misuse:")]
+        said = _said(lambda: call(tmp_path))
+        if not said:  # a case that gathers what several calls said
+            said = [message for messages in call(tmp_path) for message in messages]
+        assert quotes, f"row {what!r} names a case but quotes no message"
+        for quote in quotes:  # the whole message, but for what "..." leaves out
+            assert any(_quote_pattern(quote).fullmatch(message) for message in said), (quote, said)
+    else:
+        path, name = checked_by.split("::")
+        from pathlib import Path
+
+        source = (Path(__file__).resolve().parents[1] / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {re.escape(name)}\(", source, re.M), f"{checked_by} is no test"
+
+
+def test_every_readme_case_is_in_the_readme():
+    named = {row[2].strip("`").removeprefix("misuse:") for row in _readme_rows()}
+    assert set(README_CASES) <= named, set(README_CASES) - named

@@ -235,16 +235,14 @@ def check_labels(labels: Any, name: str = "labels") -> np.ndarray:
     built as an array of objects instead.  NaN is refused: it equals no
     label, not even another NaN.
     """
+    flat = f"{name} must be a flat list of labels, one per clip; got"
+    if isinstance(labels, np.ndarray) and labels.ndim != 1:
+        got = f"shape {labels.shape}" if labels.ndim else f"the single value {labels.item()!r}"
+        raise LessonError(f"{flat} {got}.")
     if isinstance(labels, np.ndarray):
-        if labels.ndim != 1:
-            raise LessonError(
-                f"{name} must be a flat list of labels, one per clip, got shape {labels.shape}."
-            )
         values = labels.tolist()
     elif isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
-        raise LessonError(
-            f"{name} must be a flat list of labels, one per clip, got {_short_repr(labels)}."
-        )
+        raise LessonError(f"{flat} the single value {_short_repr(labels)}.")
     else:
         values = list(labels)
     for i, value in enumerate(values):
