@@ -24,7 +24,9 @@ without ``../shared``.
 It also chooses between the two test runs: ``python -m pytest`` (the everyday
 run: every test but those marked ``slow``, which are skipped with the reason
 "runs with --full") and ``python -m pytest --full`` (everything; what .ci/run
-runs).
+runs).  The property-based tests (tests/test_fuzz.py) follow the same choice:
+Hypothesis's "everyday" profile (25 examples per test, always the same ones)
+or, with --full, its "full" profile (300 freshly drawn examples per test).
 """
 
 from __future__ import annotations

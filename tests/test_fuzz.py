@@ -479,12 +479,12 @@ def test_read_class_names_or_one_sentence(home, data):
 @FEW
 @given(data=st.data())
 def test_yamnet_loaders_load_google_s_file_or_one_sentence(home, data):
-    from yamnet_lesson import assets, official, yamnet
+    from yamnet_lesson import assets, export, official, yamnet
 
     loader = data.draw(
         st.sampled_from(
             [yamnet.tflite_weights, official.official_yamnet, yamnet.load_yamnet,
-             lambda p: yamnet.build_yamnet(3, p)]
+             lambda p: yamnet.build_yamnet(3, p), export.load_exported]
         ),
         label="loader",
     )  # fmt: skip

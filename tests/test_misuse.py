@@ -3,7 +3,9 @@
 A corpus of misuse cases, each asserting the right answer or the exact
 sentence.  Cheap: no training (cases for the training API live with it), tiny
 arrays, one YAMNet load.  Download folders are in test_assets.py (they need its
-server on 127.0.0.1).
+server on 127.0.0.1).  Cases found by tests/test_fuzz.py (Hypothesis) are named
+here too; README_CASES are the cases the README's Troubleshooting table quotes,
+and a test compares the two.
 """
 
 import re
