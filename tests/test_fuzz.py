@@ -358,7 +358,7 @@ def test_window_edges_rise_or_one_sentence(n, duration):
     got = outcome(lambda: classes.window_edges(n, duration))
     if got is not None:
         no_nan(got)
-        assert got.shape == (n + 1,) and np.all(np.diff(got) >= 0)
+        assert got.shape == (int(n) + 1,) and np.all(np.diff(got) >= 0)
 
 
 # --------------------------------------------------------------------------- paths and files

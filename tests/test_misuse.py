@@ -887,3 +887,12 @@ def test_the_readme_table_says_what_the_code_says(row, tmp_path):
 def test_every_readme_case_is_in_the_readme():
     named = {row[2].strip("`").removeprefix("misuse:") for row in _readme_rows()}
     assert set(README_CASES) <= named, set(README_CASES) - named
+
+
+def test_window_edges_of_more_windows_than_memory_holds_are_refused():
+    """``window_edges(10**12)`` was a MemoryError."""
+    from yamnet_lesson.classes import window_edges
+
+    assert refusal(lambda: window_edges(10**12)) == (
+        "n_windows must be between 1 and 16777216, got 1000000000000."
+    )

@@ -119,7 +119,7 @@ def window_edges(n_windows: int, duration: float | None = None) -> np.ndarray:
     last until the end of what it hears, or until ``duration`` (the clip's
     length in seconds) if that is shorter.
     """
-    n_windows = check_int(n_windows, "n_windows", 1)
+    n_windows = check_int(n_windows, "n_windows", 1, 2**24)  # 2**24: 93 days of sound
     hop = features.PATCH_HOP_SAMPLES / features.SAMPLE_RATE
     half = features.PATCH_SAMPLES / features.SAMPLE_RATE / 2
     edges = hop * np.arange(n_windows + 1) + half - hop / 2  # midpoints between centres

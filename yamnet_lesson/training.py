@@ -378,7 +378,8 @@ def _check_settings(
         check_mode(mode),
         None if epochs is None else check_int(epochs, "epochs", 1),
         None if batch_size is None else check_int(batch_size, "batch_size", 1),
-        None if learning_rate is None else check_positive(learning_rate, "learning_rate"),
+        # Adam moves each weight by about learning_rate a step: above 1 the weights overflow
+        None if learning_rate is None else check_positive(learning_rate, "learning_rate", 1),
         check_int(validation_frequency, "validation_frequency", 1),
         check_seed(seed),
         check_int(sample_rate, "sample_rate", 1),
