@@ -896,3 +896,10 @@ def test_window_edges_of_more_windows_than_memory_holds_are_refused():
     assert refusal(lambda: window_edges(10**12)) == (
         "n_windows must be between 1 and 16777216, got 1000000000000."
     )
+
+
+def test_a_learning_rate_above_1_is_refused_before_training():
+    """``learning_rate=1e30`` trained to NaN weights: every probability was NaN."""
+    assert refusal(lambda: _fine_tune(REFERENCE, ["a", "b"] * 3, learning_rate=1e30)) == (
+        "learning_rate must be a number above 0 and at most 1, got 1e+30."
+    )
