@@ -609,12 +609,25 @@ def test_an_infinite_max_seconds_is_refused_not_overflowed(bad):
     assert message.startswith("max_seconds must be a number above 0, got ")
 
 
-def test_a_file_name_too_long_for_the_file_system_gets_one_sentence(tmp_path):
-    """Was a raw OSError ("File name too long") from soundfile."""
-    path = tmp_path / ("x" * 300 + ".wav")
-    assert refusal(lambda: audio.read_audio(path)) == (
-        f"{path} cannot be opened (File name too long); check the file name and folder."
+@pytest.mark.parametrize(
+    "call",
+    [audio.read_audio, lambda p: __import__("yamnet_lesson").classes.read_class_names(p)],
+    ids=["read_audio", "read_class_names"],
+)
+def test_a_file_name_too_long_for_the_file_system_gets_one_short_sentence(tmp_path, call):
+    """Was a raw OSError ("File name too long"); the sentence then named the whole path.
+
+    A path of 6,000 characters made a 6,000-character "sentence": paths are cut in the middle.
+    """
+    message = refusal(lambda: call(tmp_path / ("x" * 300 + ".wav")))
+    assert message.endswith(
+        "x.wav is too long for the file system (a name of 304 bytes, more than the 255 a file "
+        "name can have); choose a shorter name."
     )
+    assert "..." in message and len(message) < 300
+    message = refusal(lambda: call(str(tmp_path) + "/x" * 3_000))
+    assert message.endswith("more than the 4,096 a path can have); choose a shorter name.")
+    assert len(message) < 300
 
 
 def _wav_bytes(samples: np.ndarray) -> bytes:

@@ -157,12 +157,26 @@ def _short_repr(value: Any, limit: int = 60) -> str:
 # ---------------------------------------------------------------------------
 
 
-def shown_path(path: Any) -> str:
-    """A path as it can be printed: bytes that are not UTF-8 shown as ``\\xff`` escapes."""
+def shown_path(path: Any, limit: int = 120) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 shown as ``\\xff`` escapes.
+
+    A path longer than ``limit`` characters is cut in its middle (``/tmp/x/.../clip.wav``),
+    so that a sentence naming it stays a sentence.
+    """
     try:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
+        text = os.fsencode(path).decode("utf-8", "backslashreplace")
     except (TypeError, ValueError):
-        return str(path)
+        text = str(path)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 1) :]}"
+
+
+NAME_MAX = 255
+"""The most bytes one file or folder name can have (Linux, macOS and Windows alike)."""
+
+PATH_MAX = 4096
+"""The most bytes a whole path can have on Linux (macOS: 1024; Windows: 260 by default)."""
 
 
 def check_path(path: Any, name: str = "path") -> Path:
@@ -190,6 +204,18 @@ def check_path(path: Any, name: str = "path") -> Path:
         raise LessonError(f"{name} is empty; give a file or folder name.")
     if "\0" in text:
         raise LessonError(f"{name} contains a NUL character (\\0), which no file name can hold.")
+    encoded = os.fsencode(text)
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX or len(encoded) > PATH_MAX:
+        what = (
+            f"a name of {len(longest)} bytes, more than the {NAME_MAX} a file name can have"
+            if len(longest) > NAME_MAX
+            else f"{len(encoded):,} bytes, more than the {PATH_MAX:,} a path can have"
+        )
+        raise LessonError(
+            f"{name} {shown_path(text)} is too long for the file system ({what}); "
+            "choose a shorter name."
+        )
     try:
         return Path(text).expanduser()
     except RuntimeError:  # "~someone" without such a user, or no home folder
