@@ -916,3 +916,15 @@ def test_a_learning_rate_above_1_is_refused_before_training():
     assert refusal(lambda: _fine_tune(REFERENCE, ["a", "b"] * 3, learning_rate=1e30)) == (
         "learning_rate must be a number above 0 and at most 1, got 1e+30."
     )
+
+
+def test_a_file_name_with_a_newline_stays_one_line(tmp_path):
+    """``read_class_names("map.csv\\n")`` (a name pasted with its line end) broke the sentence."""
+    from yamnet_lesson.classes import read_class_names
+
+    assert refusal(lambda: read_class_names(tmp_path / "map.csv\n")) == (
+        f"The class map {tmp_path}/map.csv\\n could not be read (No such file or directory)."
+    )
+    assert refusal(lambda: audio.read_audio(tmp_path / "clip.wav\n")) == (
+        f"{tmp_path}/clip.wav\\n does not exist; check the file name and folder."
+    )

@@ -14,7 +14,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import features
-from .validation import LessonError, _short_repr, check_int, check_path, check_positive
+from .validation import (
+    LessonError,
+    _short_repr,
+    check_int,
+    check_path,
+    check_positive,
+    shown_path,
+)
 
 __all__ = [
     "EVENT_THRESHOLD",
@@ -32,16 +39,22 @@ EVENT_THRESHOLD = 0.2
 def read_class_names(csv_path: str | Path) -> list[str]:
     """Display names from the official class map CSV (``index,mid,display_name``), in order."""
     csv_path = check_path(csv_path, "csv_path")
+    shown = shown_path(csv_path)
     if csv_path.is_dir():
-        raise LessonError(f"{csv_path} is a folder, not the class map; pass the CSV file in it.")
+        raise LessonError(f"{shown} is a folder, not the class map; pass the CSV file in it.")
     try:
         with open(csv_path, newline="", encoding="utf-8") as file:
             rows = list(csv.DictReader(file))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise LessonError(f"The class map {csv_path} could not be read ({error}).") from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise LessonError(f"The class map {shown} could not be read ({reason}).") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise LessonError(
+            f"{shown_path(csv_path.name)} is not YAMNet's class map (a UTF-8 CSV file)."
+        ) from None
     if not rows or "display_name" not in rows[0]:
         raise LessonError(
-            f"{Path(csv_path).name} is not YAMNet's class map (index,mid,display_name)."
+            f"{shown_path(csv_path.name)} is not YAMNet's class map (index,mid,display_name)."
         )
     return [row["display_name"] for row in rows]
 

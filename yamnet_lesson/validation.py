@@ -167,6 +167,8 @@ def shown_path(path: Any, limit: int = 120) -> str:
         text = os.fsencode(path).decode("utf-8", "backslashreplace")
     except (TypeError, ValueError):
         text = str(path)
+    if not text.isprintable():  # a newline or tab in a name: shown as \n, \t
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     if len(text) <= limit:
         return text
     return f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 1) :]}"
