@@ -130,7 +130,7 @@ def window_edges(n_windows: int, duration: float | None = None) -> np.ndarray:
     (``0.48 i + 0.4875`` s) is nearest: window ``i`` owns
     ``[edges[i], edges[i + 1])``.  The first window owns the clip from 0, the
     last until the end of what it hears, or until ``duration`` (the clip's
-    length in seconds) if that is shorter.
+    length in seconds) if that is shorter; no window owns time after ``duration``.
     """
     n_windows = check_int(n_windows, "n_windows", 1, 2**24)  # 2**24: 93 days of sound
     hop = features.PATCH_HOP_SAMPLES / features.SAMPLE_RATE
@@ -138,15 +138,8 @@ def window_edges(n_windows: int, duration: float | None = None) -> np.ndarray:
     edges = hop * np.arange(n_windows + 1) + half - hop / 2  # midpoints between centres
     edges[0] = 0.0
     edges[-1] = hop * (n_windows - 1) + 2 * half
-    if duration is not None:
-        duration = check_positive(duration, "duration")
-        if duration <= edges[-2]:
-            raise LessonError(
-                f"duration={duration:g} s ends before the last of {n_windows} windows begins "
-                f"({edges[-2]:g} s); pass the length, in seconds, of the clip the windows "
-                "came from."
-            )
-        edges[-1] = min(edges[-1], duration)
+    if duration is not None:  # no window owns time after the clip's end (only padding)
+        edges = np.minimum(edges, check_positive(duration, "duration"))
     return edges
 
 
@@ -194,7 +187,7 @@ def sound_events(
     for i in range(1, scores.shape[0] + 1):
         if i < scores.shape[0] and best[i] == best[start] and sure[i] == sure[start]:
             continue
-        if sure[start]:
+        if sure[start] and edges[start] < edges[i]:  # not windows past the clip's end
             score = float(scores[start:i, best[start]].mean())
             name = class_names[best[start]]
             events.append(SoundEvent(name, float(edges[start]), float(edges[i]), score))
