@@ -928,3 +928,20 @@ def test_a_file_name_with_a_newline_stays_one_line(tmp_path):
     assert refusal(lambda: audio.read_audio(tmp_path / "clip.wav\n")) == (
         f"{tmp_path}/clip.wav\\n does not exist; check the file name and folder."
     )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: features.resample(PINK, 3),
+        lambda: features.log_mel_spectrogram(PINK, 1),
+        lambda: features.clip_patches([PINK], 10**7),
+    ],
+    ids=["resample", "log_mel_spectrogram", "clip_patches"],
+)
+def test_a_sample_rate_yamnet_cannot_hear_is_refused(call):
+    """At 3 Hz, one second of samples became 1.5 hours at 16 kHz: predict ran for minutes."""
+    assert refusal(call).startswith(
+        "sample_rate must be a whole number of Hz from 250 to 1,000,000 (YAMNet hears 125 to "
+        "7,500 Hz), got "
+    )

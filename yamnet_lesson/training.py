@@ -382,7 +382,7 @@ def _check_settings(
         None if learning_rate is None else check_positive(learning_rate, "learning_rate", 1),
         check_int(validation_frequency, "validation_frequency", 1),
         check_seed(seed),
-        check_int(sample_rate, "sample_rate", 1),
+        features.check_rate(sample_rate),
     )
 
 
@@ -609,7 +609,7 @@ class FineTuneResult:
         """
         if sample_rate is None:
             sample_rate = self.sample_rate
-        patches, clip_index = _fast.cached_patches(audio, check_int(sample_rate, "sample_rate", 1))
+        patches, clip_index = _fast.cached_patches(audio, features.check_rate(sample_rate))
         return features.clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
     def predict(self, audio: Any, sample_rate: int | None = None) -> np.ndarray:
