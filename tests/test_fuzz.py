@@ -282,7 +282,7 @@ def test_noise_dataset_or_one_sentence(n, seconds, rate, seed):
     got = outcome(lambda: signals.noise_dataset(n, seconds=seconds, sample_rate=rate, seed=seed))
     if got is not None:
         audio_, labels = got
-        assert audio_.shape[1] == 3 * n == labels.shape[0]
+        assert audio_.shape[1] == 3 * int(n) == labels.shape[0]
         no_nan(audio_)
 
 
