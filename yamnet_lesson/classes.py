@@ -77,7 +77,9 @@ def top_classes(
 
 
 def _checked_names(class_names: Any) -> list[str]:
-    """``class_names`` as a list (one name per class); else LessonError."""
+    """``class_names`` as a list (one name per class; a 1-D array too); else LessonError."""
+    if isinstance(class_names, np.ndarray) and class_names.ndim == 1:
+        return class_names.tolist()
     if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
         raise LessonError(
             "class_names must be a list of the model's class names, got "
