@@ -441,7 +441,7 @@ def test_read_audio_reads_what_soundfile_reads_or_one_sentence(home, data, capsy
         expected, expected_rate = soundfile.read(
             os.path.expanduser(os.fsdecode(path)), dtype="float32", always_2d=True
         )
-        n = min(expected.shape[0], int(max_seconds * expected_rate))
+        n = min(expected.shape[0], int(float(max_seconds) * expected_rate))
         assert rate == expected_rate and waveform.dtype == np.float32
         np.testing.assert_array_equal(waveform, expected[:n].mean(axis=1))
         no_nan(waveform)
