@@ -945,3 +945,14 @@ def test_a_sample_rate_yamnet_cannot_hear_is_refused(call):
         "sample_rate must be a whole number of Hz from 250 to 1,000,000 (YAMNet hears 125 to "
         "7,500 Hz), got "
     )
+
+
+def test_pink_noise_of_one_sample_is_refused_not_nan():
+    """``pink_noise(1)`` (and ``noise_dataset(sample_rate=1, seconds=1)``) was NaN: 0 / 0."""
+    message = (
+        "n_samples must be at least 2 for pink noise (one sample has no frequency but 0 Hz, "
+        "which pink noise leaves out), got 1."
+    )
+    assert refusal(lambda: signals.pink_noise(1)) == message
+    assert refusal(lambda: signals.noise_dataset(1, seconds=1, sample_rate=1)) == message
+    assert np.all(np.isfinite(signals.pink_noise(2, 3, seed=0)))

@@ -111,6 +111,11 @@ def pink_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -
     scaled so that its largest absolute value is 1.
     """
     rng = _checked_rng(n_samples, n_signals, seed)
+    if n_samples < 2:  # its one frequency would be 0 Hz, which is removed: silence, then 0 / 0
+        raise LessonError(
+            f"n_samples must be at least 2 for pink noise (one sample has no frequency but "
+            f"0 Hz, which pink noise leaves out), got {n_samples}."
+        )
     n_bins = n_samples // 2 + 1
     spectrum = rng.standard_normal((n_bins, n_signals)) + 1j * rng.standard_normal(
         (n_bins, n_signals)
