@@ -31,7 +31,9 @@ without ``../shared``.
 It also chooses between the two test runs: ``python -m pytest`` (the everyday
 run: every test but those marked ``slow``, which are skipped with the reason
 "runs with --full") and ``python -m pytest --full`` (everything; what .ci/run
-runs).
+runs).  The property-based tests (tests/test_fuzz.py) follow the same choice:
+Hypothesis's "everyday" profile (25 examples per test, always the same ones)
+or, with --full, its "full" profile (300 freshly drawn examples per test).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import re
 import warnings
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
 import soundfile
@@ -222,6 +225,32 @@ def test_clips() -> dict[str, Path]:
 
 FULL_OPTION = "--full"
 SLOW_REASON = "runs with --full"
+
+
+# Hypothesis (tests/test_fuzz.py): few examples, always the same ones, in the everyday run
+# (reproducible and cheap); many more, freshly drawn, with --full.  No deadline: the first
+# call of a TensorFlow function compiles it.  Its database of failing examples goes to
+# .hypothesis/, which git ignores.
+FUZZ_PROFILES = {
+    "everyday": dict(max_examples=25, derandomize=True),
+    "full": dict(max_examples=300),
+}
+for _name, _options in FUZZ_PROFILES.items():
+    hypothesis.settings.register_profile(
+        _name,
+        deadline=None,
+        suppress_health_check=[  # fixtures the fuzz tests share across examples on purpose
+            hypothesis.HealthCheck.too_slow,
+            hypothesis.HealthCheck.function_scoped_fixture,
+        ],
+        print_blob=True,
+        **_options,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The Hypothesis profile of this run: "full" with --full, else "everyday"."""
+    hypothesis.settings.load_profile("full" if config.getoption(FULL_OPTION) else "everyday")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -3,7 +3,9 @@
 A corpus of misuse cases, each asserting the right answer or the exact
 sentence.  Cheap: no training (cases for the training API live with it), tiny
 arrays, one YAMNet load.  Download folders are in test_assets.py (they need its
-server on 127.0.0.1).
+server on 127.0.0.1).  Cases found by tests/test_fuzz.py (Hypothesis) are named
+here too; README_CASES are the cases the README's Troubleshooting table quotes,
+and a test compares the two.
 """
 
 import re
@@ -584,3 +586,373 @@ def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(when_training):
         )
     else:
         assert line.startswith("Interrupted during start-up") and "nothing was" in line
+
+
+# --------------------------------------------------------------------------- found by fuzzing
+# Each case below was found by hand (issue 24) or by tests/test_fuzz.py; before the fix it
+# raised another exception, returned NaN or a wrong answer, or was refused too late.
+
+
+def test_read_audio_bytes_refuses_an_int_instead_of_reading_zero_bytes():
+    """``read_audio_bytes(5)``: ``bytes(5)`` is five zero bytes; it was decoded as such."""
+    assert refusal(lambda: audio.read_audio_bytes(5)) == (
+        "content must be the file's bytes (bytes, bytearray or memoryview), got int; "
+        "read_audio reads a file from its path."
+    )
+
+
+@pytest.mark.parametrize("bad", [float("inf"), 10**400], ids=["inf", "10**400"])
+def test_an_infinite_max_seconds_is_refused_not_overflowed(bad):
+    """``max_seconds=float('inf')`` overflowed to an int (OverflowError)."""
+    wav = _wav_bytes(PINK * 0.5)
+    message = refusal(lambda: audio.read_audio_bytes(wav, max_seconds=bad))
+    assert message.startswith("max_seconds must be a number above 0, got ")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [audio.read_audio, lambda p: __import__("yamnet_lesson").classes.read_class_names(p)],
+    ids=["read_audio", "read_class_names"],
+)
+def test_a_file_name_too_long_for_the_file_system_gets_one_short_sentence(tmp_path, call):
+    """Was a raw OSError ("File name too long"); the sentence then named the whole path.
+
+    A path of 6,000 characters made a 6,000-character "sentence": paths are cut in the middle.
+    """
+    message = refusal(lambda: call(tmp_path / ("x" * 300 + ".wav")))
+    assert message.endswith(
+        "x.wav is too long for the file system (a name of 304 bytes, more than the 255 a file "
+        "name can have); choose a shorter name."
+    )
+    assert "..." in message and len(message) < 300
+    message = refusal(lambda: call(str(tmp_path) + "/x" * 3_000))
+    assert message.endswith("more than the 4,096 a path can have); choose a shorter name.")
+    assert len(message) < 300
+
+
+def _wav_bytes(samples: np.ndarray) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, samples, SECOND, format="WAV")
+    return buffer.getvalue()
+
+
+def test_spectral_slope_of_too_few_frequencies_is_refused():
+    """At 1 Hz no frequency lies in 100-5000 Hz: np.polyfit raised TypeError."""
+    assert refusal(lambda: signals.spectral_slope(PINK, 1)).startswith(
+        "the spectrum has 0 frequencies from f_low=100 to f_high=5000 Hz"
+    )
+    assert refusal(lambda: signals.spectral_slope(PINK, f_low=5_000, f_high=100)) == (
+        "f_high must be above f_low, got f_low=5000 Hz and f_high=100 Hz."
+    )
+
+
+def test_spectral_slope_of_silence_is_refused_not_nan():
+    """Silence has no power: its slope in dB was NaN (with a RuntimeWarning)."""
+    assert refusal(lambda: signals.spectral_slope(np.zeros(SECOND))) == (
+        "audio is silent somewhere between 100 and 5000 Hz (zero power), so its spectrum has "
+        "no slope in decibels; pass a signal with sound there."
+    )
+
+
+def test_top_classes_refuses_nan_scores_and_names_that_are_no_list():
+    """NaN scores were ranked and returned as NaN; ``None`` as names was a TypeError."""
+    names = ["a", "b", "c"]
+    assert refusal(lambda: top_classes(np.full((2, 3), np.nan), names)) == (
+        "scores contains NaN or infinite values; pass the model's scores."
+    )
+    assert refusal(lambda: top_classes(np.ones((2, 3)), None)) == (
+        "class_names must be a list of the model's class names, got None."
+    )
+
+
+def test_sound_events_refuse_a_threshold_as_text_and_end_with_the_clip():
+    """``threshold="0.5"`` was a TypeError; a short duration gave events after the clip's end
+    (a 1 s clip had one from 1.69 s to 1.69 s)."""
+    from yamnet_lesson.classes import sound_events
+
+    names = ["a", "b", "c"]
+    assert refusal(lambda: sound_events(np.ones((2, 3)), names, threshold="0.5")) == (
+        "threshold must be a number between 0 and 1, got '0.5'."
+    )
+    scores = np.zeros((4, 3))
+    scores[2:, 1] = 1  # "b" heard in windows 2 and 3, which begin after a clip of 1 s
+    assert sound_events(scores, names, duration=1.0) == []
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [[1, "a", 1, "a"], ["a", ("b", 1), "a", ("b", 1)], ["", b"\x80", "", b"\x80"]],
+    ids=["int-and-str", "str-and-tuple", "str-and-bytes"],
+)
+def test_labels_of_mixed_types_are_kept_as_they_are(labels):
+    """``[1, "a"]`` became the strings "1", "a"; str with tuples or bytes raised ValueError."""
+    from yamnet_lesson.training import _encode
+
+    train_audio, train_labels, _, val_labels = signals.split_reference(
+        REFERENCE[:, :4], labels, 1, verbose=False
+    )
+    assert train_labels.tolist() == labels[:2] and val_labels.tolist() == labels[2:]
+    classes, codes = _encode(labels, np.arange(4), "train_labels")
+    assert classes == labels[:2] and codes.tolist() == [0, 1, 0, 1]
+
+
+def test_a_nan_label_is_refused():
+    """NaN equals no label: its clips were 'never seen in training', a misleading sentence."""
+    labels = ["a", float("nan"), "a", float("nan")]
+    assert refusal(lambda: signals.split_reference(REFERENCE[:, :4], labels, 1)) == (
+        "labels[1] is NaN, which equals no label (not even another NaN); name that class, "
+        "e.g. 'unknown'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        ((REFERENCE.T, ["white"] * 6), "audio has shape (6, 15680), which reads as 15,680 clips"),
+        ((REFERENCE, ["white"] * 5), "audio must be (samples, signals) with one label per column"),
+        ((REFERENCE, ["a", "b"] * 3, -1), "seed must be a whole number from 0 to"),
+        ((REFERENCE, ["a"] * 5 + ["b"]), "each class needs at least 2 examples"),
+    ],
+    ids=["transposed", "labels", "seed", "one-example"],
+)
+def test_the_trainer_refuses_bad_data_when_made(args, start):
+    """It was refused only when Train was pressed, as 'Cannot train: ...' under the widgets."""
+    from yamnet_lesson.widgets import InteractiveTrainer
+
+    clips, labels, *seed = args
+    assert refusal(
+        lambda: InteractiveTrainer(clips, labels, seed=seed[0] if seed else 0)
+    ).startswith(start)
+
+
+def test_generators_refuse_more_samples_than_memory_holds():
+    """``white_noise(10**12)`` was a MemoryError (or filled the memory of a 2 GB session)."""
+    assert refusal(lambda: signals.white_noise(10**12)) == (
+        "n_samples x n_signals must be at most 134,217,728 (512 MB of float32 audio), got "
+        "1,000,000,000,000."
+    )
+
+
+def test_demo_clip_keeps_to_full_scale_and_takes_every_seed():
+    """``level=1e300`` gave a clip of inf; the largest seed was refused as 2**32 (seed + 1)."""
+    assert refusal(lambda: signals.demo_clip(level=1e300)) == (
+        "level must be a number above 0 and at most 1, got 1e+300."
+    )
+    clip, _ = signals.demo_clip(seed=2**32 - 1, segment_seconds=0.1)
+    assert clip.shape == (8_000,) and np.all(np.isfinite(clip))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-(2**63) - 1, "x must be a number above 0, got -9223372036854775809."),
+        (np.float32(128.23528), "x must be a number above 0 and at most 128.235, got 128.23528."),
+    ],
+    ids=["int-below-int64", "float32-just-above"],
+)
+def test_check_positive_compares_the_number_it_returns(value, message):
+    """A Python int beyond int64 was a TypeError; float32 just above ``high`` was let through."""
+    from yamnet_lesson.validation import check_positive
+
+    assert refusal(lambda: check_positive(value, "x", 128.23526994077156 if "128" in message
+                                          else None)) == message  # fmt: skip
+
+
+def test_fine_tune_refuses_callbacks_before_computing_any_feature(monkeypatch):
+    """``callbacks=ProgressTable`` was refused only after YAMNet's features were computed."""
+    from yamnet_lesson import _fast, training
+    from yamnet_lesson.progress import ProgressTable
+
+    def no_feature_work(*args, **kwargs):
+        raise AssertionError("feature work started before the callbacks were checked")
+
+    monkeypatch.setattr(_fast, "cached_patches", no_feature_work)
+    assert refusal(
+        lambda: training.fine_tune(REFERENCE, ["a", "b"] * 3, callbacks=ProgressTable)
+    ).startswith("callbacks must be Keras callbacks such as ProgressTable() (with the parentheses)")
+
+
+# --------------------------------------------------------------------------- the README's table
+
+
+def _said(call) -> list[str]:
+    """What ``call`` tells the student: the LessonError's sentence and any warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            call()
+            said = []
+        except LessonError as error:
+            said = [str(error)]
+    return said + [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+def _noise_labels(n: int) -> np.ndarray:
+    return np.repeat(np.array(["white", "brown", "pink"]), n)
+
+
+def _network(outputs: int, activation: str | None):
+    from yamnet_lesson._tensorflow import keras
+
+    inputs = keras.Input((96, 64))
+    x = keras.layers.Dense(outputs, activation=activation)(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, x)
+
+
+def _fine_tune(*args, **kwargs):
+    from yamnet_lesson.training import fine_tune
+
+    return fine_tune(*args, **kwargs)
+
+
+def _progress_table():
+    from yamnet_lesson.progress import ProgressTable
+
+    return ProgressTable
+
+
+def _trainer(*args, **kwargs):
+    from yamnet_lesson.widgets import InteractiveTrainer
+
+    return InteractiveTrainer(*args, **kwargs)
+
+
+def _nan_file(tmp_path):
+    path = tmp_path / "nan.wav"
+    soundfile.write(path, np.full(800, np.nan), SECOND, subtype="FLOAT")
+    return path
+
+
+README_CASES = {
+    # name in the README's "checked by" column -> (tmp_path -> call whose words it quotes)
+    "k-too-large": lambda _: signals.split_reference(
+        np.broadcast_to(np.float32(0), (500, 300)), _noise_labels(100), 100, verbose=False
+    ),
+    "epochs-0": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, epochs=0),
+    "one-example": lambda _: check_examples_per_class(1, ["a", "a", "b"]),
+    "transposed": lambda _: _fine_tune(np.zeros((9, 15_680), np.float32), _noise_labels(3)),
+    "short-clips": lambda _: features.clip_patches(REFERENCE[:100]),
+    "number-for-validation-audio": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, 5),
+    "network": lambda _: [
+        _said(lambda: _fine_tune(REFERENCE, _noise_labels(2), network=_network(521, "softmax"))),
+        _said(lambda: _fine_tune(REFERENCE, _noise_labels(2), network=_network(3, None))),
+    ],
+    "callbacks-class": lambda _: _fine_tune(REFERENCE, ["a", "b"] * 3, callbacks=_progress_table()),
+    "seed-2**32": lambda _: signals.white_noise(10, seed=2**32),
+    "trainer-transposed": lambda _: _trainer(REFERENCE.T, _noise_labels(2)),
+    "empty-file": lambda _: audio.read_audio_bytes(b"", "notes.wav"),
+    "unreadable-upload": lambda _: audio.read_audio_bytes(b"not a sound", "notes.wav"),
+    "nan-audio": lambda tmp_path: audio.read_audio(_nan_file(tmp_path)),
+    "folder": lambda tmp_path: audio.read_audio(tmp_path),
+    "name-too-long": lambda tmp_path: audio.read_audio(tmp_path / ("x" * 300 + ".wav")),
+    "int-as-bytes": lambda _: audio.read_audio_bytes(5),
+    "max-seconds-inf": lambda _: audio.read_audio_bytes(b"RIFF", max_seconds=float("inf")),
+    "slope-of-silence": lambda _: signals.spectral_slope(np.zeros(SECOND)),
+    "nan-scores": lambda _: top_classes(np.full((2, 3), np.nan), ["a", "b", "c"]),
+    "nan-label": lambda _: signals.split_reference(
+        REFERENCE[:, :4], ["a", float("nan")] * 2, 1, verbose=False
+    ),
+    "too-many-samples": lambda _: signals.white_noise(10**12),
+}
+
+
+def _readme_rows() -> list[tuple[str, str, str]]:
+    """The README's Troubleshooting table: (what happens, what the student sees, checked by)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]  # no header
+    cells = [tuple(cell.strip() for cell in row.strip("|").split(" | ")) for row in rows]
+    assert cells and all(len(row) == 3 for row in cells), "a row without three cells"
+    return cells
+
+
+def _quote_pattern(quote: str) -> re.Pattern:
+    """A quoted message of the README as a pattern: ``...`` stands for anything left out."""
+    return re.compile(".*".join(re.escape(part.strip()) for part in quote.split("...")), re.S)
+
+
+@pytest.mark.parametrize("row", _readme_rows(), ids=lambda row: row[2].strip("`"))
+def test_the_readme_table_says_what_the_code_says(row, tmp_path):
+    """Each row is a case of README_CASES (its quotes are what the code says) or a named test."""
+    what, seen, checked_by = row
+    checked_by = checked_by.strip("`")
+    quotes = re.findall(r'"([^"]*)"', seen)
+    if checked_by.startswith("misuse:"):
+        call = README_CASES[checked_by.removeprefix("misuse:")]
+        said = _said(lambda: call(tmp_path))
+        if not said:  # a case that gathers what several calls said
+            said = [message for messages in call(tmp_path) for message in messages]
+        assert quotes, f"row {what!r} names a case but quotes no message"
+        for quote in quotes:  # the whole message, but for what "..." leaves out
+            assert any(_quote_pattern(quote).fullmatch(message) for message in said), (quote, said)
+    else:
+        path, name = checked_by.split("::")
+        from pathlib import Path
+
+        source = (Path(__file__).resolve().parents[1] / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {re.escape(name)}\(", source, re.M), f"{checked_by} is no test"
+
+
+def test_every_readme_case_is_in_the_readme():
+    named = {row[2].strip("`").removeprefix("misuse:") for row in _readme_rows()}
+    assert set(README_CASES) <= named, set(README_CASES) - named
+
+
+def test_window_edges_of_more_windows_than_memory_holds_are_refused():
+    """``window_edges(10**12)`` was a MemoryError."""
+    from yamnet_lesson.classes import window_edges
+
+    assert refusal(lambda: window_edges(10**12)) == (
+        "n_windows must be between 1 and 16777216, got 1000000000000."
+    )
+
+
+def test_a_learning_rate_above_1_is_refused_before_training():
+    """``learning_rate=1e30`` trained to NaN weights: every probability was NaN."""
+    assert refusal(lambda: _fine_tune(REFERENCE, ["a", "b"] * 3, learning_rate=1e30)) == (
+        "learning_rate must be a number above 0 and at most 1, got 1e+30."
+    )
+
+
+def test_a_file_name_with_a_newline_stays_one_line(tmp_path):
+    """``read_class_names("map.csv\\n")`` (a name pasted with its line end) broke the sentence."""
+    from yamnet_lesson.classes import read_class_names
+
+    assert refusal(lambda: read_class_names(tmp_path / "map.csv\n")) == (
+        f"The class map {tmp_path}/map.csv\\n could not be read (No such file or directory)."
+    )
+    assert refusal(lambda: audio.read_audio(tmp_path / "clip.wav\n")) == (
+        f"{tmp_path}/clip.wav\\n does not exist; check the file name and folder."
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: features.resample(PINK, 3),
+        lambda: features.log_mel_spectrogram(PINK, 1),
+        lambda: features.clip_patches([PINK], 10**7),
+    ],
+    ids=["resample", "log_mel_spectrogram", "clip_patches"],
+)
+def test_a_sample_rate_yamnet_cannot_hear_is_refused(call):
+    """At 3 Hz, one second of samples became 1.5 hours at 16 kHz: predict ran for minutes."""
+    assert refusal(call).startswith(
+        "sample_rate must be a whole number of Hz from 250 to 1,000,000 (YAMNet hears 125 to "
+        "7,500 Hz), got "
+    )
+
+
+def test_pink_noise_of_one_sample_is_refused_not_nan():
+    """``pink_noise(1)`` (and ``noise_dataset(sample_rate=1, seconds=1)``) was NaN: 0 / 0."""
+    message = (
+        "n_samples must be at least 2 for pink noise (one sample has no frequency but 0 Hz, "
+        "which pink noise leaves out), got 1."
+    )
+    assert refusal(lambda: signals.pink_noise(1)) == message
+    assert refusal(lambda: signals.noise_dataset(1, seconds=1, sample_rate=1)) == message
+    assert np.all(np.isfinite(signals.pink_noise(2, 3, seed=0)))

@@ -32,6 +32,7 @@ from threadpoolctl import ThreadpoolController
 
 from .validation import (
     LessonError,
+    _short_repr,
     check_audio,
     check_int,
     check_waveform,
@@ -45,6 +46,8 @@ __all__ = [
     "FMIN",
     "HOP_SAMPLES",
     "LOG_OFFSET",
+    "MAX_SAMPLE_RATE",
+    "MIN_SAMPLE_RATE",
     "N_FFT",
     "N_MELS",
     "PATCH_FRAMES",
@@ -54,6 +57,7 @@ __all__ = [
     "SAMPLE_RATE",
     "WINDOW_SAMPLES",
     "as_clips",
+    "check_rate",
     "clip_average",
     "clip_patches",
     "log_mel_spectrogram",
@@ -125,6 +129,29 @@ def mel_band_groups(groups: int) -> tuple[list[np.ndarray], np.ndarray]:
     return bands, edges
 
 
+MIN_SAMPLE_RATE = 250
+"""The lowest rate YAMNet's features take: its mel bands start at 125 Hz, so a slower
+recording holds nothing it hears (and resampling it to 16 kHz would make it 64 times longer)."""
+
+MAX_SAMPLE_RATE = 1_000_000
+"""The highest rate taken (sound cards stop at 768 kHz): more is a slip."""
+
+
+def check_rate(sample_rate: Any, name: str = "sample_rate") -> int:
+    """Return a sampling rate in Hz as an ``int`` from :data:`MIN_SAMPLE_RATE` to
+    :data:`MAX_SAMPLE_RATE`; else raise :class:`LessonError` with the range."""
+    if (
+        isinstance(sample_rate, bool)
+        or not isinstance(sample_rate, (int, np.integer))
+        or not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE
+    ):
+        raise LessonError(
+            f"{name} must be a whole number of Hz from {MIN_SAMPLE_RATE} to "
+            f"{MAX_SAMPLE_RATE:,} (YAMNet hears 125 to 7,500 Hz), got {_short_repr(sample_rate)}."
+        )
+    return int(sample_rate)
+
+
 def resample(
     signals: np.ndarray, sample_rate: int, new_sample_rate: int = SAMPLE_RATE
 ) -> np.ndarray:
@@ -135,8 +162,8 @@ def resample(
     Returns float32 of shape ``(round(samples * new_sample_rate / sample_rate), ...)`` at
     ``new_sample_rate`` Hz.
     """
-    sample_rate = check_int(sample_rate, "sample_rate", 1)
-    new_sample_rate = check_int(new_sample_rate, "new_sample_rate", 1)
+    sample_rate = check_rate(sample_rate)
+    new_sample_rate = check_rate(new_sample_rate, "new_sample_rate")
     audio = check_audio(signals, "signals", sample_rate=sample_rate)
     return _resample(audio, sample_rate, new_sample_rate)
 
@@ -174,7 +201,7 @@ def log_mel_spectrogram(signals: np.ndarray, sample_rate: int = SAMPLE_RATE) -> 
     beyond the result stays bounded (under 100 MB) however long the clip; see
     ``benchmarks/long_clip_memory.py``.
     """
-    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    sample_rate = check_rate(sample_rate)
     return _log_mel(
         _resample(check_audio(signals, "signals", sample_rate=sample_rate), sample_rate)
     )
@@ -294,7 +321,7 @@ def waveform_to_patches(
     resampled to 16 kHz, padded as :func:`pad_for_patches` does, turned into a
     log-mel spectrogram and cut into patches every 0.48 s starting at 0.
     """
-    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    sample_rate = check_rate(sample_rate)
     audio = _resample(check_waveform(waveform), sample_rate)
     log_mel = _log_mel(audio, _padded_length(audio.shape[0], whole_hops))
     return patches(log_mel), log_mel
@@ -377,7 +404,7 @@ def clip_patches(audio: Any, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray
     clip_index : int array, shape ``(n_patches,)``
         For each patch, the index of its clip.
     """
-    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    sample_rate = check_rate(sample_rate)
     clips = as_clips(audio, sample_rate=sample_rate)
     same_length = len({clip.shape[0] for clip in clips}) == 1
     with peak_checked():  # as_clips has checked the clips: one warning per clip at most

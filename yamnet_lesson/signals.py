@@ -30,6 +30,7 @@ from .validation import (
     check_audio,
     check_examples_per_class,
     check_int,
+    check_labels,
     check_positive,
     check_seed,
 )
@@ -62,10 +63,22 @@ BROWN_POLE = 0.999
 """Pole of the leaky integrator 1 / (1 - 0.999 z^-1) that turns white noise brown."""
 
 
+MAX_SAMPLES = 2**27
+"""The most samples one call generates (512 MB of float32, 2.3 hours at 16 kHz): more is a slip."""
+
+
+def _check_size(n_samples: int, n_signals: int, what: str = "n_samples x n_signals") -> None:
+    """Refuse asking for more than :data:`MAX_SAMPLES` samples at once (memory runs out)."""
+    if n_samples * n_signals > MAX_SAMPLES:
+        raise LessonError(
+            f"{what} must be at most {MAX_SAMPLES:,} (512 MB of float32 audio), got "
+            f"{n_samples * n_signals:,}."
+        )
+
+
 def _checked_rng(n_samples: int, n_signals: int, seed: int | None) -> np.random.Generator:
     """Check the shape and seed every generator takes; return the seeded random generator."""
-    check_int(n_samples, "n_samples", 1)
-    check_int(n_signals, "n_signals", 1)
+    _check_size(check_int(n_samples, "n_samples", 1), check_int(n_signals, "n_signals", 1))
     return np.random.default_rng(check_seed(seed, optional=True))
 
 
@@ -98,6 +111,11 @@ def pink_noise(n_samples: int, n_signals: int = 1, *, seed: int | None = None) -
     scaled so that its largest absolute value is 1.
     """
     rng = _checked_rng(n_samples, n_signals, seed)
+    if n_samples < 2:  # its one frequency would be 0 Hz, which is removed: silence, then 0 / 0
+        raise LessonError(
+            f"n_samples must be at least 2 for pink noise (one sample has no frequency but "
+            f"0 Hz, which pink noise leaves out), got {n_samples}."
+        )
     n_bins = n_samples // 2 + 1
     spectrum = rng.standard_normal((n_bins, n_signals)) + 1j * rng.standard_normal(
         (n_bins, n_signals)
@@ -133,6 +151,7 @@ def noise_dataset(
     sample_rate = check_int(sample_rate, "sample_rate", 1)
     n_samples = round(check_positive(seconds, "seconds") * sample_rate)
     check_int(n_samples, "seconds x sample_rate (samples per signal)", 1)
+    _check_size(n_samples, 3 * n_per_color, "seconds x sample_rate x 3 n_per_color")
     audio = np.concatenate(
         [
             white_noise(n_samples, n_per_color, seed=seed),
@@ -171,8 +190,26 @@ def spectral_slope(
     A straight line is fitted to ``10 log10(psd)`` against ``log10(f)``:
     white noise gives about 0, pink about -10 and brown about -20.
     """
+    sample_rate = check_int(sample_rate, "sample_rate", 1)
+    f_low, f_high = check_positive(f_low, "f_low"), check_positive(f_high, "f_high")
+    if f_high <= f_low:
+        raise LessonError(
+            f"f_high must be above f_low, got f_low={f_low:g} Hz and f_high={f_high:g} Hz."
+        )
     freqs, psd = power_spectrum(audio, sample_rate)
     band = (freqs >= f_low) & (freqs <= f_high)
+    if np.count_nonzero(band) < 2:
+        raise LessonError(
+            f"the spectrum has {np.count_nonzero(band)} frequencies from f_low={f_low:g} to "
+            f"f_high={f_high:g} Hz (resolution {freqs[1] if len(freqs) > 1 else sample_rate:g} "
+            f"Hz, up to {sample_rate / 2:g} Hz at {sample_rate:,} Hz) and a slope needs at least "
+            "2; widen the band or pass a longer signal."
+        )
+    if not np.all(psd[band] > 0):
+        raise LessonError(
+            f"audio is silent somewhere between {f_low:g} and {f_high:g} Hz (zero power), so "
+            "its spectrum has no slope in decibels; pass a signal with sound there."
+        )
     slope, _ = np.polyfit(np.log10(freqs[band]), 10 * np.log10(psd[band]), 1)
     return float(slope)
 
@@ -198,6 +235,7 @@ def siren(n_samples: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     is available.
     """
     n_samples = check_int(n_samples, "n_samples", 1)
+    _check_size(n_samples, 1, "n_samples")
     t = np.arange(n_samples) / check_int(sample_rate, "sample_rate", 1)
     pitch = 1_000.0 + 400.0 * np.sin(2 * np.pi * t)  # Hz
     phase = 2 * np.pi * np.cumsum(pitch) / sample_rate
@@ -235,9 +273,14 @@ def demo_clip(
         ``("pink noise", ...)``, ``("brown noise", ...)``, ``("silence", 4 s, 5 s)``
         with ``s = segment_seconds``.
     """
-    n = round(check_positive(segment_seconds, "segment_seconds") * SAMPLE_RATE)
-    level = check_positive(level, "level")
-    seed = check_int(seed, "seed", 0)
+    n = round(check_positive(segment_seconds, "segment_seconds", 60) * SAMPLE_RATE)
+    if n == 0:
+        raise LessonError(
+            f"segment_seconds must be at least 1 / {SAMPLE_RATE} s (one sample), got "
+            f"{segment_seconds:g}."
+        )
+    level = check_positive(level, "level", 1)  # beyond full scale is no sound YAMNet hears
+    seed = check_seed(seed)
     if speech is None:
         opening, first = siren(n), "siren"
     else:
@@ -248,8 +291,8 @@ def demo_clip(
     parts = {
         first: opening,
         "white noise": white_noise(n, seed=seed)[:, 0],
-        "pink noise": pink_noise(n, seed=seed + 1)[:, 0],
-        "brown noise": brown_noise(n, seed=seed + 2)[:, 0],
+        "pink noise": pink_noise(n, seed=(seed + 1) % (MAX_SEED + 1))[:, 0],
+        "brown noise": brown_noise(n, seed=(seed + 2) % (MAX_SEED + 1))[:, 0],
     }
     pieces = [level * part / max(float(np.max(np.abs(part))), 1e-12) for part in parts.values()]
     pieces.append(np.zeros(n, dtype=np.float32))
@@ -280,18 +323,20 @@ def split_reference(
         Audio keeps the ``(samples, signals)`` layout; labels are arrays.
     """
     audio = check_audio(audio, "audio")
-    labels = np.asarray(labels)
-    if audio.ndim != 2 or labels.ndim != 1 or audio.shape[1] != labels.shape[0]:
+    labels = check_labels(labels)
+    if audio.ndim != 2 or audio.shape[1] != labels.shape[0]:
         raise LessonError(
             f"audio must be (samples, signals) with one label per column; got audio {audio.shape} "
             f"and {labels.size} labels."
         )
     k = check_examples_per_class(k, labels.tolist())
-    classes = list(dict.fromkeys(labels.tolist()))
-    smallest = min(int(np.sum(labels == c)) for c in classes)
+    values = labels.tolist()
+    classes = list(dict.fromkeys(values))
+    members = {c: [i for i, v in enumerate(values) if v == c] for c in classes}  # tuples too
+    smallest = min(len(where) for where in members.values())
     is_train = np.zeros(labels.shape[0], dtype=bool)
-    for name in classes:
-        is_train[np.flatnonzero(labels == name)[:k]] = True
+    for where in members.values():
+        is_train[where[:k]] = True
     if verbose:
         print(f"Number of samples per noise color in train set = {k}")
         print(f"Number of samples per noise color in validation set = {smallest - k}")

@@ -42,6 +42,7 @@ from .validation import (
     Interrupted,
     LessonError,
     check_int,
+    check_labels,
     check_mode,
     check_positive,
     check_seed,
@@ -184,6 +185,7 @@ def fine_tune(
             mode, epochs, batch_size, learning_rate, validation_frequency, seed, sample_rate
         )
     )
+    callbacks = _as_list(callbacks)  # before any work, as the settings
     x_train, y_train, classes, validation = _patches_and_targets(
         train_audio, train_labels, validation_audio, validation_labels, sample_rate
     )
@@ -204,7 +206,7 @@ def fine_tune(
     last_iteration = epochs * steps_per_epoch
     history = _History()
     callbacks = keras.callbacks.CallbackList(
-        _as_list(callbacks),
+        callbacks,
         model=network,
         epochs=epochs,
         steps=steps_per_epoch,
@@ -379,10 +381,11 @@ def _check_settings(
         check_mode(mode),
         None if epochs is None else check_int(epochs, "epochs", 1),
         None if batch_size is None else check_int(batch_size, "batch_size", 1),
-        None if learning_rate is None else check_positive(learning_rate, "learning_rate"),
+        # Adam moves each weight by about learning_rate a step: above 1 the weights overflow
+        None if learning_rate is None else check_positive(learning_rate, "learning_rate", 1),
         check_int(validation_frequency, "validation_frequency", 1),
         check_seed(seed),
-        check_int(sample_rate, "sample_rate", 1),
+        features.check_rate(sample_rate),
     )
 
 
@@ -440,10 +443,7 @@ def _encode(
 ) -> tuple[list[Any], np.ndarray]:
     """Class list (in order of first appearance) and each clip's class index."""
     n_clips = int(clip_index.max()) + 1
-    values = np.asarray(labels).tolist() if not isinstance(labels, list) else list(labels)
-    if np.ndim(values) != 1:
-        got = f"shape {np.shape(values)}" if np.ndim(values) else f"the single value {labels!r}"
-        raise LessonError(f"{name} must be a flat list of labels, one per clip; got {got}.")
+    values = check_labels(labels, name).tolist()
     if len(values) != n_clips:
         raise LessonError(
             f"{name} has {np.size(values)} labels but there are {n_clips} clips; "
@@ -612,7 +612,7 @@ class FineTuneResult:
         """
         if sample_rate is None:
             sample_rate = self.sample_rate
-        patches, clip_index = _fast.cached_patches(audio, check_int(sample_rate, "sample_rate", 1))
+        patches, clip_index = _fast.cached_patches(audio, features.check_rate(sample_rate))
         return features.clip_average(_fast.predict_patches(self.model, patches), clip_index)
 
     def predict(self, audio: Any, sample_rate: int | None = None) -> np.ndarray:

@@ -24,11 +24,12 @@ for one clip), which fixes what it can and refuses what it cannot guess:
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "check_clips_layout",
     "check_examples_per_class",
     "check_int",
+    "check_labels",
     "check_mode",
     "check_path",
     "check_positive",
@@ -131,9 +133,17 @@ def check_positive(value: Any, name: str, high: float | None = None) -> float:
     bounds = "a number above 0" + ("" if high is None else f" and at most {high:g}")
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise LessonError(f"{name} must be {bounds}, got {_short_repr(value)}.")
-    if not (np.isfinite(value) and value > 0 and (high is None or value <= high)):
-        raise LessonError(f"{name} must be {bounds}, got {value}.")
-    return float(value)
+    try:
+        number = float(value)  # compared as the float returned, not in float32
+    except OverflowError:  # an int beyond 1.8e308
+        number = float("inf") if value > 0 else float("-inf")
+    if not (math.isfinite(number) and number > 0 and (high is None or number <= high)):
+        try:
+            shown = str(value)
+        except ValueError:  # an int of more digits than Python prints
+            shown = "a number of thousands of digits"
+        raise LessonError(f"{name} must be {bounds}, got {shown[:40]}{shown[40:] and '...'}.")
+    return number
 
 
 def _short_repr(value: Any, limit: int = 60) -> str:
@@ -147,12 +157,28 @@ def _short_repr(value: Any, limit: int = 60) -> str:
 # ---------------------------------------------------------------------------
 
 
-def shown_path(path: Any) -> str:
-    """A path as it can be printed: bytes that are not UTF-8 shown as ``\\xff`` escapes."""
+def shown_path(path: Any, limit: int = 120) -> str:
+    """A path as it can be printed: bytes that are not UTF-8 shown as ``\\xff`` escapes.
+
+    A path longer than ``limit`` characters is cut in its middle (``/tmp/x/.../clip.wav``),
+    so that a sentence naming it stays a sentence.
+    """
     try:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
+        text = os.fsencode(path).decode("utf-8", "backslashreplace")
     except (TypeError, ValueError):
-        return str(path)
+        text = str(path)
+    if not text.isprintable():  # a newline or tab in a name: shown as \n, \t
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2 - 2]}...{text[-(limit // 2 - 1) :]}"
+
+
+NAME_MAX = 255
+"""The most bytes one file or folder name can have (Linux, macOS and Windows alike)."""
+
+PATH_MAX = 4096
+"""The most bytes a whole path can have on Linux (macOS: 1024; Windows: 260 by default)."""
 
 
 def check_path(path: Any, name: str = "path") -> Path:
@@ -180,6 +206,18 @@ def check_path(path: Any, name: str = "path") -> Path:
         raise LessonError(f"{name} is empty; give a file or folder name.")
     if "\0" in text:
         raise LessonError(f"{name} contains a NUL character (\\0), which no file name can hold.")
+    encoded = os.fsencode(text)
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX or len(encoded) > PATH_MAX:
+        what = (
+            f"a name of {len(longest)} bytes, more than the {NAME_MAX} a file name can have"
+            if len(longest) > NAME_MAX
+            else f"{len(encoded):,} bytes, more than the {PATH_MAX:,} a path can have"
+        )
+        raise LessonError(
+            f"{name} {shown_path(text)} is too long for the file system ({what}); "
+            "choose a shorter name."
+        )
     try:
         return Path(text).expanduser()
     except RuntimeError:  # "~someone" without such a user, or no home folder
@@ -214,6 +252,56 @@ def check_seed(value: Any, name: str = "seed", *, optional: bool = False) -> int
             f"take), got {value}."
         )
     return int(value)
+
+
+def check_labels(labels: Any, name: str = "labels") -> np.ndarray:
+    """``labels`` as a 1-D array holding each label as it was given; else LessonError.
+
+    Labels may be of any hashable type (str, int, tuples, ...), mixed too: an
+    array NumPy would make of them with another type (``[1, "a"]`` as the
+    strings ``"1"``, ``"a"``), or could not make (``["a", (0, "b")]``), is
+    built as an array of objects instead.  NaN is refused: it equals no
+    label, not even another NaN.
+    """
+    flat = f"{name} must be a flat list of labels, one per clip; got"
+    if isinstance(labels, np.ndarray) and labels.ndim != 1:
+        got = f"shape {labels.shape}" if labels.ndim else f"the single value {labels.item()!r}"
+        raise LessonError(f"{flat} {got}.")
+    if isinstance(labels, np.ndarray):
+        values = labels.tolist()
+    elif isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise LessonError(f"{flat} the single value {_short_repr(labels)}.")
+    else:
+        values = list(labels)
+    for i, value in enumerate(values):
+        try:
+            hash(value)
+        except TypeError:
+            raise LessonError(
+                f"{name} must be a flat list of labels, one per clip; {name}[{i}] is "
+                f"{_short_repr(value)}, which cannot be a label (use str, int or a tuple)."
+            ) from None
+        if value != value:  # NaN
+            raise LessonError(
+                f"{name}[{i}] is NaN, which equals no label (not even another NaN); name that "
+                "class, e.g. 'unknown'."
+            )
+    if isinstance(labels, np.ndarray):
+        return labels
+    try:
+        array = np.asarray(values)
+        same = array.ndim == 1 and array.dtype != object and array.tolist() == values
+        same = same and all(
+            type(a) is type(v) or isinstance(v, np.generic)
+            for a, v in zip(array.tolist(), values, strict=True)
+        )
+    except (TypeError, ValueError, UnicodeError):
+        same = False
+    if not same:
+        array = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # one by one: tuples stay whole
+            array[i] = value
+    return array
 
 
 def check_examples_per_class(

@@ -29,7 +29,15 @@ from .experiments import train_on_split
 from .plots import plot_confusion_matrix, show_in
 from .progress import LiveAccuracyChart
 from .training import FineTuneResult
-from .validation import LessonError, check_int, check_mode
+from .validation import (
+    LessonError,
+    check_audio,
+    check_examples_per_class,
+    check_int,
+    check_labels,
+    check_mode,
+    check_seed,
+)
 
 __all__ = ["InteractiveTrainer"]
 
@@ -54,7 +62,15 @@ class InteractiveTrainer:
     class pressing Train fifty times must not fill a Binder session's 2 GB."""
 
     def __init__(self, audio: np.ndarray, labels: Any, *, seed: int = 0) -> None:
-        self.audio, self.labels, self.seed = audio, np.asarray(labels), seed
+        # checked here, where the student passed them, not when Train is pressed
+        self.audio = check_audio(audio, "audio")
+        self.labels, self.seed = check_labels(labels), check_seed(seed)
+        if self.audio.ndim != 2 or self.labels.shape != (self.audio.shape[1],):
+            raise LessonError(
+                f"audio must be (samples, signals) with one label per column; got audio "
+                f"{self.audio.shape} and labels of shape {self.labels.shape}."
+            )
+        check_examples_per_class(K_RANGE[0], self.labels.tolist())
         style = {"description_width": "150px"}
         layout = widgets.Layout(width="480px")
         self.k = widgets.IntSlider(
