@@ -573,7 +573,11 @@ def _interrupt_reference(when_training: bool):
     return process.returncode, err
 
 
-@pytest.mark.parametrize("when_training", [False, True], ids=["start-up", "training"])
+@pytest.mark.parametrize(
+    "when_training",
+    [False, pytest.param(True, marks=pytest.mark.slow)],  # training: 8 s, the full suite
+    ids=["start-up", "training"],
+)
 def test_ctrl_c_in_the_reference_command_exits_130_with_one_line(when_training):
     status, err = _interrupt_reference(when_training)
     assert status == 130 and "Traceback" not in err

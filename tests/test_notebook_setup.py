@@ -74,6 +74,7 @@ def _sessions(server):
     return {Path(s["path"]).stem: s for s in server.api("GET", "api/sessions")}
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_make_room_stops_idle_lesson_kernels_only_and_says_so(monkeypatch):
     """A real Jupyter server with four tabs open: notebook 1 (idle), notebook 2 (busy), a
     notebook that is not the lesson's (idle), then notebook 4, whose set-up cell finds no

@@ -143,6 +143,7 @@ def test_live_chart_legend_stays_inside_the_figure_whatever_the_run_names():
         assert axes.width > 0.4 * chart.figure.bbox.width  # the curves keep most of the room
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_live_chart_drops_a_run_that_never_trained_and_never_repeats_a_style():
     chart = LiveAccuracyChart(ipywidgets.Output(), min_interval=3600)
     chart.start_run("failed before training")  # e.g. the labels were refused

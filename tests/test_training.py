@@ -45,6 +45,7 @@ def test_split_prints_the_reference_counts(capsys):
     assert list(train_labels[::5]) == ["white", "brown", "pink"]
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_reference_reaches_100_percent_validating_like_the_reference(data, capsys):
     """The reference's schedule: validation at iteration 1 and at the last, its two table rows."""
     train_audio, train_labels, val_audio, val_labels = data
@@ -119,6 +120,7 @@ def one_example_each():
     return run_reference(1, verbose=False)
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_k1_reaches_95_percent(one_example_each):
     assert one_example_each["n_train"] == 3 and one_example_each["n_validation"] == 297
     assert one_example_each["validation_accuracy"] >= 0.95
@@ -149,6 +151,7 @@ def test_head_mode_by_default_trains_the_new_layer_until_its_loss_settles(small)
     assert len(given.iteration_history["loss"]) == 7 * 4  # 15 patches: 4 mini-batches an epoch
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_head_mode_by_default_is_the_logistic_regression_on_the_embeddings(fsdd):
     """Trained to convergence, the new layer alone lands where scikit-learn's LogisticRegression
     lands on the same embeddings (jackson's spoken digits: his first 25 takes of each digit
@@ -172,6 +175,7 @@ def test_head_mode_by_default_is_the_logistic_regression_on_the_embeddings(fsdd)
     assert abs(head - plain) <= 0.02
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_scratch_batch_norm_predicts_with_the_statistics_of_the_training_data(small):
     """From scratch, batch norm's statistics are measured on the training patches at the end.
 
@@ -385,6 +389,7 @@ def test_command_line_reference_json(capsys):
     assert "Number of samples per noise color in train set = 5" in out
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_command_line_check_in_a_fresh_process(fsdd):
     result = subprocess.run(
         [sys.executable, "-m", "yamnet_lesson", "check"], capture_output=True, text=True
@@ -412,6 +417,7 @@ def test_command_line_error_is_one_line(option, message, capsys):
     assert err.strip().startswith(f"error: {message}") and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_predicting_with_several_results_does_not_make_tensorflow_warn(small, caplog):
     """Each network shape's forward pass is traced once, whatever the batch sizes."""
     train_audio, train_labels, val_audio, _ = small

@@ -172,6 +172,7 @@ def test_moving_the_k_slider_during_a_run_does_not_change_that_run(trainer, monk
     assert trainer.k.value == 50  # the next run will use the new value
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_only_the_latest_results_are_kept_so_memory_stays_bounded(trainer):
     """Each result holds a whole network: fifty presses must not hold fifty networks."""
     import gc
