@@ -612,6 +612,66 @@ def test_export_writes_only_into_its_folder_or_says_one_sentence(fitted, home, d
     assert got is None
 
 
+@pytest.fixture(scope="module")
+def exported(fitted, tmp_path_factory):
+    """``fitted`` exported once and loaded back in LiteRT (what notebook 6 runs)."""
+    from yamnet_lesson.export import load_exported
+
+    paths = fitted.export(tmp_path_factory.mktemp("exported") / "classifier")
+    return load_exported(paths["tflite"])
+
+
+@few(6)
+@given(samples=arrays() | long_audio(), rate=st.none() | RATES)
+def test_the_exported_file_answers_as_for_clean_float32_or_one_sentence(exported, samples, rate):
+    rate = 16_000 if rate is None else rate
+    probabilities = outcome(lambda: exported.predict_proba(samples, rate))
+    if probabilities is None:
+        return
+    no_nan(probabilities)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-4)
+    clean = reference(samples) if not isinstance(samples, list) else samples
+    expected = outcome(lambda: exported.predict_proba(clean, rate))
+    np.testing.assert_array_equal(probabilities, expected)
+    assert set(outcome(lambda: exported.predict(samples, rate))) <= set(exported.class_names)
+
+
+@few(6)
+@given(samples=arrays() | long_audio(), rate=st.none() | RATES, whole=st.booleans())
+def test_the_exported_file_classifies_windows_within_the_clip_or_one_sentence(
+    exported, samples, rate, whole
+):
+    rate = 16_000 if rate is None else rate
+    got = outcome(lambda: exported.classify_windows(samples, rate, whole_hops=whole))
+    if got is None:
+        return
+    starts, probabilities = got
+    no_nan(probabilities)
+    assert len(starts) == len(probabilities) >= 1 and np.all(np.diff(starts) > 0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-4)
+
+
+@few(3)
+@given(samples=arrays() | long_audio(), rate=st.none() | RATES, threshold=NUMBERS, top=NUMBERS)
+def test_what_yamnet_hears_gives_events_within_the_clip_or_one_sentence(
+    yamnet_model, samples, rate, threshold, top
+):
+    import matplotlib.pyplot as plt
+
+    from yamnet_lesson.listen import what_yamnet_hears
+
+    rate = 16_000 if rate is None else rate
+    got = outcome(
+        lambda: what_yamnet_hears(yamnet_model, samples, rate, threshold=threshold, top=top)
+    )
+    if got is None:
+        return
+    events, fig = got
+    plt.close(fig)
+    seconds = np.asarray(samples).shape[0] / rate
+    assert all(0 <= e.start <= e.end <= seconds + 1e-6 for e in events), (events, seconds)
+
+
 # --------------------------------------------------------------------------- the trainer
 
 

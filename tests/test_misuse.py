@@ -960,3 +960,18 @@ def test_pink_noise_of_one_sample_is_refused_not_nan():
     assert refusal(lambda: signals.pink_noise(1)) == message
     assert refusal(lambda: signals.noise_dataset(1, seconds=1, sample_rate=1)) == message
     assert np.all(np.isfinite(signals.pink_noise(2, 3, seed=0)))
+
+
+def test_the_exported_file_checks_its_sample_rate_first():
+    """``ExportedClassifier.predict_proba(clip, Decimal("Infinity"))`` raised a TypeError
+    from inside the clip checks (found by the fuzzing of the exported file, which runs a
+    real exported file in tests/test_fuzz.py). Checked first, so no file is needed here."""
+    from decimal import Decimal
+
+    from yamnet_lesson.export import ExportedClassifier
+
+    clip = REFERENCE[:, 0]
+    for call in (ExportedClassifier.predict_proba, ExportedClassifier.classify_windows):
+        assert refusal(lambda call=call: call(None, clip, Decimal("Infinity"))).startswith(
+            "sample_rate must be a whole number of Hz from 250 to 1,000,000"
+        )

@@ -329,6 +329,7 @@ class ExportedClassifier:
         Returns ``(starts, probabilities)``: each window's start in seconds
         ``(windows,)`` and its class probabilities ``(windows, C)``.
         """
+        sample_rate = features.check_rate(sample_rate)
         waveform = check_waveform(waveform)
         with peak_checked():  # checked once, here: resampling may overshoot a full-scale clip
             audio = features.resample(waveform, sample_rate)
@@ -347,6 +348,7 @@ class ExportedClassifier:
         :meth:`FineTuneResult.predict_proba` takes it, and windowed as it does
         (a tail shorter than a hop is left out), so the two can be compared.
         """
+        sample_rate = features.check_rate(sample_rate)
         clips = features.as_clips(audio, sample_rate=sample_rate)
         with peak_checked():  # as_clips has checked them: one warning per clip at most
             windows = [self.classify_windows(clip, sample_rate)[1] for clip in clips]
