@@ -732,3 +732,25 @@ def test_the_command_line_answers_in_one_line(data, home, monkeypatch, capsys):
         err = capsys.readouterr().err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith(("error:", "python -m yamnet_lesson"))
+
+
+@settings(suppress_health_check=FIXTURES, max_examples=min(settings().max_examples, 40))
+@given(
+    to=st.sampled_from(["", "\0", "x" * 300, "a_file", "new/folder", "~/dl", "."])
+    | st.text(max_size=12)
+)
+def test_download_to_any_folder_offline_answers_in_one_line(to, home, monkeypatch, capsys):
+    """``download --to`` with any folder, where nothing answers (a closed port on
+    127.0.0.1 stands for no internet): one error line and status 1, no traceback,
+    no folder left behind that was not there before."""
+    from yamnet_lesson.__main__ import main
+
+    monkeypatch.setenv("YAMNET_LESSON_DOWNLOAD_URL", "http://127.0.0.1:9")  # nothing listens
+    (home / "a_file").write_bytes(b"not a folder")
+    before = files_in(home)
+    with pytest.raises(SystemExit) as stop:
+        main(["download", "--to", to])
+    err = capsys.readouterr().err
+    assert stop.value.code not in (0, None), err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert set(files_in(home)) <= set(before), set(files_in(home)) - set(before)

@@ -975,3 +975,29 @@ def test_the_exported_file_checks_its_sample_rate_first():
         assert refusal(lambda call=call: call(None, clip, Decimal("Infinity"))).startswith(
             "sample_rate must be a whole number of Hz from 250 to 1,000,000"
         )
+
+
+@pytest.mark.parametrize(
+    ("to", "said"),
+    [
+        ("", "--to is empty; give a file or folder name."),
+        ("\0", "--to contains a NUL character"),
+        ("x" * 300, "is too long for the file system"),
+        ("dl\n", "dl\\n"),  # the name shown with its escape: the message stays one line
+    ],
+    ids=["empty", "nul", "too-long", "newline"],
+)
+def test_download_to_an_odd_folder_says_one_line(to, said, tmp_path, monkeypatch, capsys):
+    """Found by fuzzing ``download --to``: an empty name fell back to the cache, NUL and
+    over-long names raised ValueError / OSError tracebacks, a newline split the line."""
+    from yamnet_lesson.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("YAMNET_LESSON_DOWNLOAD_URL", "http://127.0.0.1:9")  # nothing listens
+    with pytest.raises(SystemExit) as stop:
+        main(["download", "--to", to])
+    err = capsys.readouterr().err.strip()
+    assert stop.value.code not in (0, None) and len(err.splitlines()) == 1, err
+    assert said in err and "Traceback" not in err
+    assert not (tmp_path / ".cache").exists()

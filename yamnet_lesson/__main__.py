@@ -24,11 +24,10 @@ import signal
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from .choices import MODES
-from .validation import Interrupted, LessonError
+from .validation import Interrupted, LessonError, check_path, shown_path
 
 # What an interruption outside the guarded work leaves, per command.
 _INTERRUPTED = {
@@ -126,14 +125,15 @@ def _reference(args: argparse.Namespace) -> None:
 def _download(args: argparse.Namespace) -> None:
     from .assets import DOWNLOAD_URL_ENV, FSDD_DIR_ENV, MODEL_DIR_ENV, cache_dir, download_all
 
-    folder = Path(args.to).resolve() if args.to else cache_dir()
+    # --to "" is a slip, not the cache; ~ expanded, names the file system refuses refused
+    folder = check_path(args.to, "--to").resolve() if args.to is not None else cache_dir()
     try:
         paths = download_all(folder)
     except LessonError as error:
         kept = (
-            f"what is complete in {folder} is kept"
+            f"what is complete in {shown_path(folder)} is kept"
             if folder.exists()
-            else f"no folder was left at {folder}"
+            else f"no folder was left at {shown_path(folder)}"
         )
         raise LessonError(
             f"{str(error).rstrip('.')}; {kept}. Run the command again where there is internet "
