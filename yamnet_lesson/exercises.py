@@ -481,13 +481,17 @@ def _ex_4_1(answer: Any, given: dict[str, Any]) -> Verdict:
     )
 
 
-def _ex_4_2(answer: Any, given: dict[str, Any]) -> Verdict:
+def _new_layer_only(answer: Any, said: Callable[[Any], str]) -> Verdict:
+    """Right for a reference run (K = 5) that trained the new layer alone, saying ``said(run)``."""
     run = _training_run(answer, REFERENCE_K, "head", "train only the new layer: mode='head'.")
-    if isinstance(run, Verdict):
-        return run
-    return _right(
-        f"Only the new layer: {100 * run.accuracy:.1f} % in {run.seconds:.2f} s of training. "
-        "Compare both numbers with the whole network's."
+    return run if isinstance(run, Verdict) else _right(said(run))
+
+
+def _ex_4_2(answer: Any, given: dict[str, Any]) -> Verdict:
+    return _new_layer_only(
+        answer,
+        lambda run: f"Only the new layer: {100 * run.accuracy:.1f} % in {run.seconds:.2f} s of "
+        "training. Compare both numbers with the whole network's.",
     )
 
 
@@ -701,12 +705,10 @@ def _ex_5_3(answer: Any, given: dict[str, Any]) -> Verdict:
 
 
 def _ex_6_1(answer: Any, given: dict[str, Any]) -> Verdict:
-    run = _training_run(answer, REFERENCE_K, "head", "train only the new layer: mode='head'.")
-    if isinstance(run, Verdict):
-        return run
-    return _right(
-        f"Only the new layer, {100 * run.accuracy:.1f} %. "
-        "Export it to another folder and compare the files' sizes."
+    return _new_layer_only(
+        answer,
+        lambda run: f"Only the new layer, {100 * run.accuracy:.1f} %. "
+        "Export it to another folder and compare the files' sizes.",
     )
 
 
