@@ -59,8 +59,9 @@ def test_a_clue_planted_in_the_first_half_is_found_in_time():
     labels = ["plain"] * 10 + ["early"] * 10, ["plain"] * 20 + ["early"] * 20
     result = fine_tune(train, labels[0], mode="head", seed=0)
     importance = result.time_importance(test, labels[1], 4)  # quarters of 0.24 s
-    assert importance[:2].min() > 0.05  # measured: 0.10 and 0.15
-    assert importance[2:].max() < 0.02  # measured: -0.02 and 0.00
+    assert importance[:2].min() > 0.05  # measured, seeds 0-3: 0.06 to 0.18
+    assert importance[2:].max() < 0.04  # measured, seeds 0-3: 0.002 to 0.027
+    assert importance[:2].min() > 2 * importance[2:].max()
 
 
 def test_the_unmasked_pass_gives_predict_probas_numbers(planted):
@@ -168,3 +169,21 @@ def test_the_picture_draws_one_bar_per_group_and_network_and_refuses_ragged_rows
         plots.plot_band_importance({"a": np.zeros(8), "b": np.zeros(4)}, audio, labels)
     with pytest.raises(LessonError, match="one label per clip"):
         plots.plot_band_importance(rows, audio, labels[:-1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_two_clips_are_masked_by_each_other_whatever_the_seed(planted, seed):
+    """From a new user's trial: with two clips the shuffle was a random permutation, the
+    identity for half the seeds: nothing masked, an importance of 0 everywhere, silently.
+    Now each clip's bands come from the other: the planted band still shows."""
+    result, audio, labels = planted
+    pair = audio[:, [0, -1]]  # one plain clip, one with the band
+    importance = result.band_importance(pair, [labels[0], labels[-1]], seed=seed)
+    assert importance.max() > 0.25, importance
+
+
+def test_one_patch_cannot_be_shuffled_and_says_so(planted):
+    result, audio, labels = planted
+    with pytest.raises(LessonError, match="makes one patch"):
+        result.band_importance(audio[:, 0], [labels[0]])
+    assert result.band_importance(audio[:, 0], [labels[0]], fill="mean").shape == (8,)

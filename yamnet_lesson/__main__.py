@@ -130,11 +130,12 @@ def _download(args: argparse.Namespace) -> None:
     try:
         paths = download_all(folder)
     except LessonError as error:
-        kept = (
-            f"what is complete in {shown_path(folder)} is kept"
-            if folder.exists()
-            else f"no folder was left at {shown_path(folder)}"
-        )
+        if not folder.exists():
+            kept = f"no folder was left at {shown_path(folder)}"
+        elif any(folder.iterdir()):
+            kept = f"what is complete in {shown_path(folder)} is kept"
+        else:
+            kept = f"nothing was written into {shown_path(folder)}"
         raise LessonError(
             f"{str(error).rstrip('.')}; {kept}. Run the command again where there is internet "
             f"(or with {DOWNLOAD_URL_ENV} set to a mirror that serves the files), or copy a "

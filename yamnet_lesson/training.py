@@ -528,6 +528,17 @@ class _History:
 # ---------------------------------------------------------------------------
 
 
+def _donors(n: int, seed: int) -> np.ndarray:
+    """Which patch fills each of ``n`` patches' masked part: a random cycle through all of
+    them (seeded), so that each patch gives once and none fills itself (a permutation
+    would leave about one patch in its own place, and with two patches, half the time
+    both: nothing masked, no drop)."""
+    order = np.random.default_rng(seed).permutation(n)
+    donors = np.empty(n, dtype=np.intp)
+    donors[order] = np.roll(order, 1)
+    return donors
+
+
 @dataclass
 class FineTuneResult:
     """What :func:`fine_tune` returns.
@@ -668,8 +679,8 @@ class FineTuneResult:
         fill : ``"shuffle"``, ``"mean"``, ``"silence"`` or ``"floor"``
             What masked values become.  ``"shuffle"`` (default): those bands of
             a patch drawn at random (``seed``) from all the patches given -- a
-            random permutation, so each patch gives its bands once, and now and
-            then one draws itself.  A clip loses what *it* holds there while
+            random cycle through them, so each patch gives its bands once and
+            never to itself (needs two patches or more).  A clip loses what *it* holds there while
             the bands keep a texture and a level the network knows: the masked
             part is "any of these sounds", not a hole (the marginalising
             occlusion of Zintgraf et al. 2017, "Visualizing deep neural network
@@ -779,10 +790,15 @@ class FineTuneResult:
             raise LessonError(f"per_clip must be True or False, got {per_clip!r}.")
         rate = self.sample_rate if sample_rate is None else sample_rate
         patches, clip_index = _fast.cached_patches(audio, check_int(rate, "sample_rate", 1))
+        if fill == "shuffle" and len(patches) < 2:  # nothing else to draw from: no drop at all
+            raise LessonError(
+                "fill='shuffle' fills the masked bands from the other patches given, and this "
+                "audio makes one patch (0.96 s); pass more clips, or fill='mean'."
+            )
         targets = _encode(labels, clip_index, "labels", self.class_names)[1]
         masks = _band_masks(groups) if axis == "frequency" else _time_masks(clip_index, groups)
         fillers = {  # what masked values become (see band_importance's fill)
-            "shuffle": lambda: patches[np.random.default_rng(seed).permutation(len(patches))],
+            "shuffle": lambda: patches[_donors(len(patches), seed)],
             "mean": lambda: patches.mean(axis=(0, 1), keepdims=True),
             "silence": lambda: np.float32(np.log(features.LOG_OFFSET)),
             "floor": lambda: patches.min(axis=(1, 2), keepdims=True),
