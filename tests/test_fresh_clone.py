@@ -11,7 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("ci", [False, True])
+@pytest.mark.parametrize("ci", [pytest.param(False, marks=pytest.mark.slow), True])  # one everyday
 def test_offline_with_nothing_the_run_stops_at_once_with_one_sentence(tmp_path, ci):
     env = {k: v for k, v in os.environ.items() if not k.startswith("YAMNET_LESSON_")}
     env.pop("CI", None)

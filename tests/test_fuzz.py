@@ -621,6 +621,7 @@ def exported(fitted, tmp_path_factory):
     return load_exported(paths["tflite"])
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 @few(6)
 @given(samples=arrays() | long_audio(), rate=st.none() | RATES)
 def test_the_exported_file_answers_as_for_clean_float32_or_one_sentence(exported, samples, rate):
@@ -636,6 +637,7 @@ def test_the_exported_file_answers_as_for_clean_float32_or_one_sentence(exported
     assert set(outcome(lambda: exported.predict(samples, rate))) <= set(exported.class_names)
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 @few(6)
 @given(samples=arrays() | long_audio(), rate=st.none() | RATES, whole=st.booleans())
 def test_the_exported_file_classifies_windows_within_the_clip_or_one_sentence(
@@ -651,6 +653,7 @@ def test_the_exported_file_classifies_windows_within_the_clip_or_one_sentence(
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-4)
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 @few(3)
 @given(samples=arrays() | long_audio(), rate=st.none() | RATES, threshold=NUMBERS, top=NUMBERS)
 def test_what_yamnet_hears_gives_events_within_the_clip_or_one_sentence(

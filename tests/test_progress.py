@@ -181,6 +181,7 @@ def test_live_chart_draws_sparse_validation_as_markers_and_joins_only_every_iter
     assert latest.get_linestyle() == "None"  # set again as the latest run is redrawn
 
 
+@pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
 def test_live_chart_is_described_from_its_numbers_for_screen_readers():
     area = ipywidgets.Output()
     chart = LiveAccuracyChart(area, min_interval=0)
