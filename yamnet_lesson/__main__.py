@@ -132,7 +132,7 @@ def _download(args: argparse.Namespace) -> None:
     except LessonError as error:
         if not folder.exists():
             kept = f"no folder was left at {shown_path(folder)}"
-        elif any(folder.iterdir()):
+        elif folder.is_dir() and any(folder.iterdir()):
             kept = f"what is complete in {shown_path(folder)} is kept"
         else:
             kept = f"nothing was written into {shown_path(folder)}"
