@@ -543,15 +543,21 @@ def fitted():
 @few(10)
 @given(samples=arrays() | long_audio(), rate=st.none() | RATES)
 def test_predict_answers_as_for_clean_float32_or_one_sentence(fitted, samples, rate):
-    probabilities = outcome(lambda: fitted.predict_proba(samples, rate))
+    answers_as_for_clean_float32(fitted, samples, rate, rtol=1e-5)
+
+
+def answers_as_for_clean_float32(model, samples, rate, rtol: float) -> None:
+    """``model.predict_proba`` / ``predict``: probabilities summing to 1 (within ``rtol``), the
+    same as for the samples as clean float32, names among its classes; or one sentence."""
+    probabilities = outcome(lambda: model.predict_proba(samples, rate))
     if probabilities is None:
         return
     no_nan(probabilities)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=rtol)
     clean = reference(samples) if not isinstance(samples, list) else samples
-    expected = outcome(lambda: fitted.predict_proba(clean, rate))
+    expected = outcome(lambda: model.predict_proba(clean, rate))
     np.testing.assert_array_equal(probabilities, expected)
-    assert set(outcome(lambda: fitted.predict(samples, rate))) <= set(fitted.class_names)
+    assert set(outcome(lambda: model.predict(samples, rate))) <= set(model.class_names)
 
 
 SETTINGS = {
@@ -625,16 +631,8 @@ def exported(fitted, tmp_path_factory):
 @few(6)
 @given(samples=arrays() | long_audio(), rate=st.none() | RATES)
 def test_the_exported_file_answers_as_for_clean_float32_or_one_sentence(exported, samples, rate):
-    rate = 16_000 if rate is None else rate
-    probabilities = outcome(lambda: exported.predict_proba(samples, rate))
-    if probabilities is None:
-        return
-    no_nan(probabilities)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-4)
-    clean = reference(samples) if not isinstance(samples, list) else samples
-    expected = outcome(lambda: exported.predict_proba(clean, rate))
-    np.testing.assert_array_equal(probabilities, expected)
-    assert set(outcome(lambda: exported.predict(samples, rate))) <= set(exported.class_names)
+    rate = 16_000 if rate is None else rate  # the exported file has no training rate
+    answers_as_for_clean_float32(exported, samples, rate, rtol=1e-4)
 
 
 @pytest.mark.slow  # seconds of training or a fresh process; the everyday run stays under 5 minutes
