@@ -66,7 +66,7 @@ def exported(request, trained_and_exported):
 
 
 def _windows(clips: dict[str, Path] | None) -> dict[str, np.ndarray]:
-    """Noises, a tone, near-silence, silence and (from the test clips, where here) speech."""
+    """Noises, a tone, near-silence, silence and (from the test clips, where here) a meow."""
     from yamnet_lesson.audio import read_audio
 
     t = np.arange(features.PATCH_SAMPLES) / features.SAMPLE_RATE
@@ -78,8 +78,9 @@ def _windows(clips: dict[str, Path] | None) -> dict[str, np.ndarray]:
     windows["very quiet"] = 1e-4 * np.random.default_rng(0).standard_normal(t.size)
     windows["silence"] = np.zeros(t.size)
     if clips is not None:
-        waveform, rate = read_audio(clips["speech_whistling2.wav"])
-        windows["speech"] = features.resample(waveform, rate)[: features.PATCH_SAMPLES]
+        waveform, rate = read_audio(clips["meow_16k.wav"])
+        start = 3 * features.PATCH_HOP_SAMPLES  # 1.44 s in, while the cat is heard
+        windows["meow"] = features.resample(waveform, rate)[start : start + features.PATCH_SAMPLES]
     return {name: np.asarray(w, dtype=np.float32) for name, w in windows.items()}
 
 
@@ -87,7 +88,7 @@ def test_front_end_in_litert_equals_the_lessons_log_mel(request):
     try:
         clips = request.getfixturevalue("test_clips")
     except pytest.skip.Exception:
-        clips = None  # test_parity's test_real_clips_are_recognised says so, skipped
+        clips = None  # test_parity's test_a_real_recording_is_recognised says so, skipped
     # Export a network that passes the patch through unchanged: the file then
     # returns what its front end computed, run by LiteRT's own kernels.
     passthrough = keras.Sequential(

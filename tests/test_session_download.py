@@ -102,7 +102,7 @@ def sha256(path: Path) -> str:
 
 def test_the_session_gives_verified_files(test_clips, fsdd):
     """What every session gives the tests (here, and in the fresh clone's session below):
-    YAMNet's files and the clips with their published or recorded SHA-256, the spoken digits."""
+    YAMNet's files and the clip with their published or recorded SHA-256, the spoken digits."""
     for remote in MODEL_FILES:
         assert sha256(assets.find_file(remote, download=False)) == remote.sha256
     for remote in TEST_CLIPS:
@@ -173,11 +173,10 @@ def test_offline_without_the_clips_with_ci_set_their_tests_are_errors_saying_why
         YAMNET_LESSON_FSDD_DIR=str(fsdd),
     )
     why = (
-        "the test recordings are not here (meow_16k.wav could not be downloaded from "
-        "http://127.0.0.1:9/meow_16k.wav (Connection refused); speech_whistling2.wav could not "
-        "be downloaded from http://127.0.0.1:9/speech_whistling2.wav (Connection refused)): run "
-        "the tests once with internet, or set YAMNET_LESSON_TEST_AUDIO_DIR to a folder holding "
-        "meow_16k.wav and speech_whistling2.wav (CI is set: data the tests need must be there)"
+        "a test recording is not here (meow_16k.wav could not be downloaded from "
+        "http://127.0.0.1:9/meow_16k.wav (Connection refused)): run the tests once with "
+        "internet, or set YAMNET_LESSON_TEST_AUDIO_DIR to a folder holding meow_16k.wav "
+        "(CI is set: data the tests need must be there)"
     )
     assert why in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
     assert result.returncode == 1 and "1 error" in result.stdout
