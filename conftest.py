@@ -28,7 +28,7 @@ that is not in the environment is pointed at its part of it.  A setting set to
 nothing (``YAMNET_LESSON_FSDD_DIR=``) leaves that part out, as on a machine
 without ``../shared``.
 
-It also chooses between the two test runs: ``python -m pytest`` (the everyday
+It also chooses between the two test runs: ``python -m pytest -n 2`` (the everyday
 run: every test but those marked ``slow``, which are skipped with the reason
 "runs with --full") and ``python -m pytest --full`` (everything; what .ci/run
 runs).  The property-based tests (tests/test_fuzz.py) follow the same choice:
@@ -244,9 +244,29 @@ for _name, _options in FUZZ_PROFILES.items():
     )
 
 
+def only_slow_refusal(chosen: str) -> str:
+    """The sentence refusing a selection of slow tests only (``chosen`` says which)."""
+    return f"{chosen} marked slow and the everyday run skips them; add {FULL_OPTION} to run them."
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """The Hypothesis profile of this run: "full" with --full, else "everyday"."""
+    """The Hypothesis profile of this run: "full" with --full, else "everyday".
+
+    ``-m`` choosing only slow tests without --full is refused here, before any worker
+    starts: with ``-n 2`` the workers collect, and an error there is a traceback wall."""
     hypothesis.settings.load_profile("full" if config.getoption(FULL_OPTION) else "everyday")
+    marks = config.getoption("markexpr", "")
+    if marks and not config.getoption(FULL_OPTION) and not hasattr(config, "workerinput"):
+        from _pytest.mark.expression import Expression  # how -m itself reads the expression
+
+        try:
+            expression = Expression.compile(marks)
+        except SyntaxError:
+            return  # pytest says what is wrong with it
+        chooses_unmarked = expression.evaluate(lambda name, **_: False)
+        chooses_slow = expression.evaluate(lambda name, **_: name == "slow")
+        if chooses_slow and not chooses_unmarked:
+            raise pytest.UsageError(only_slow_refusal(f"the tests -m {marks!r} chooses are all"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -282,7 +302,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
             skipped += 1
     if items and skipped == len(items):
-        raise pytest.UsageError(
-            f"all {skipped} tests selected are marked slow and the everyday run skips them; "
-            f"add {FULL_OPTION} to run them."
-        )
+        chosen = "the 1 test selected is" if skipped == 1 else f"all {skipped} tests selected are"
+        if hasattr(config, "workerinput"):  # a pytest-xdist worker: say it in each skip
+            refused = pytest.mark.skip(reason=only_slow_refusal(chosen))
+            for item in items:
+                item.add_marker(refused, append=False)  # the reason shown
+            return
+        raise pytest.UsageError(only_slow_refusal(chosen))

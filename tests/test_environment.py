@@ -55,7 +55,7 @@ def test_the_tested_stack_is_pinned():
 
 def test_binder_image_leaves_the_developers_tools_out_and_each_version_is_pinned_once():
     runtime, dev = pip_section(), dev_extra()
-    for tool in ("nbval", "pytest", "ruff", "playwright", "hypothesis", "pyyaml"):
+    for tool in ("nbval", "pytest", "ruff", "playwright", "hypothesis", "pyyaml", "pytest-xdist"):
         assert tool in dev and tool not in runtime, tool
     assert not set(runtime) & set(dev), "a package pinned in both lists"
 
@@ -67,7 +67,7 @@ def test_install_ci_and_binder_install_from_environment_yml():
     run = (REPO / ".ci" / "run").read_text()
     assert "bash install.sh" in run and "YAMNET_LESSON_MODEL_DIR" in run
     assert "python -m pytest --full" in run  # the full suite on 3.11 ...
-    assert re.search(r"python_of 3\.1[23]\)", run) and "\n  python -m pytest\n" in run  # ... and
+    assert re.search(r"python_of 3\.1[23]\)", run) and "\n  python -m pytest -n 2\n" in run  # and
     post_build = (REPO / "postBuild").read_text()  # the everyday one on a second Python
     assert "pip install --no-deps -e ." in post_build and "yamnet_lesson download" in post_build
     assert "[dev]" not in post_build

@@ -36,6 +36,14 @@ class TestSlow:
         pass
 """
 
+ONLY_SLOW = """
+import pytest
+
+@pytest.mark.slow
+def test_a():
+    pass
+"""
+
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
@@ -66,8 +74,29 @@ def test_selecting_only_slow_tests_without_full_is_refused_not_skipped(project):
     result = project.runpytest("test_sample.py", "-m", "slow")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*all 4 tests selected are marked slow and the everyday run skips them; add --full*"]
+        ["*the tests -m 'slow' chooses are all marked slow and the everyday run skips them; "
+         "add --full*"]
+    )  # fmt: skip
+
+
+def test_a_file_of_slow_tests_only_without_full_is_refused_not_skipped(project):
+    project.makepyfile(test_only_slow=ONLY_SLOW)
+    result = project.runpytest("test_only_slow.py")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*the 1 test selected is marked slow and the everyday run skips them; add --full*"]
     )
+
+
+@pytest.mark.parametrize("args", [("-m", "slow"), ("test_only_slow.py",)])
+def test_with_two_workers_the_refusal_is_one_sentence_not_a_traceback(project, args):
+    """-n 2 (the README's command): -m is refused before the workers start; a file of slow
+    tests only is collected by the workers, which skip each test with the sentence."""
+    project.makepyfile(test_only_slow=ONLY_SLOW)
+    result = project.runpytest_subprocess("-n", "2", *args)
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output and "Traceback" not in output, output
+    assert "marked slow and the everyday run skips them; add --full to run them." in output
 
 
 def test_a_misspelt_marker_is_an_error_not_a_silent_everyday_test(project):
