@@ -7,7 +7,8 @@ the lesson's cache, the lesson's verified download into its cache):
   cache, or the download.  Checked once, as the session starts: where they
   cannot be had, the run stops at once with one sentence naming what is missing
   and the command that gets it (with or without ``CI``: never a skip).
-* the spoken digits (notebook 5 and the tests using the ``fsdd`` fixture):
+* the spoken digits (notebook 5's cells tagged ``spoken-digits``, its "Real sounds"
+  section, and the tests using the ``fsdd`` fixture):
   ``YAMNET_LESSON_FSDD_DIR``, the cache, or the download (about 16 MB), tried
   once as the session starts.  Where they cannot be had, those tests are
   skipped with the reason; with ``CI`` set, they are errors.
@@ -88,7 +89,7 @@ def _no_mirror_inside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(assets.DOWNLOAD_URL_ENV, raising=False)
 
 
-NEED_DIGITS = ("05_experiments_and_real_sounds.ipynb",)  # notebook 3 plays a siren without them
+DIGITS_TAG = "spoken-digits"  # notebook cells that need them (notebook 3 plays a siren without)
 MISSING: dict[str, str] = {}  # "fsdd" -> why the spoken digits cannot be had
 
 
@@ -281,7 +282,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(trylast=True)  # after -m and -k have deselected what they leave out
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the notebooks that need the spoken digits where they cannot be had (not with CI).
+    """Skip the notebook cells that need the spoken digits where they cannot be had (not with
+    CI): those tagged ``spoken-digits``, which the notebooks keep to their last section.
 
     Everyday run: skip (not deselect) the slow tests, so the summary counts them.
 
@@ -291,7 +293,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if "fsdd" in MISSING and not os.environ.get("CI"):
         without_digits = pytest.mark.skip(reason=MISSING["fsdd"])
         for item in items:
-            if item.path.name in NEED_DIGITS:
+            if DIGITS_TAG in getattr(item, "cell", {}).get("metadata", {}).get("tags", []):
                 item.add_marker(without_digits)
     if config.getoption(FULL_OPTION):
         return

@@ -5,7 +5,9 @@ import pytest
 from yamnet_lesson import assets, audio
 from yamnet_lesson.__main__ import main
 
-DIGITS_OK = "OK: the spoken digits (notebook 5, and the speech in notebook 3's clip) are in"
+DIGITS_OK = (
+    "OK: the spoken digits (notebook 5's 'Real sounds', and the speech in notebook 3's clip) are in"
+)
 
 
 def test_check_says_where_the_spoken_digits_are(tmp_path, monkeypatch, capsys, recordings_writer):
@@ -34,8 +36,9 @@ def test_check_says_what_to_do_when_the_digits_cannot_be_had(tmp_path, monkeypat
     out, err = capsys.readouterr()
     assert "OK: 'Pink noise' is among the top 3." in out  # the model itself is fine
     assert (
-        "PROBLEM: notebook 5 needs the spoken digits (without them notebook 3's clip opens with a "
-        "synthesised siren instead of speech). The spoken-digit recordings could not be fetched"
+        "PROBLEM: notebook 5's last section, 'Real sounds', needs the spoken digits (the rest of "
+        "notebook 5 runs without them, and notebook 3's clip opens with a synthesised siren "
+        "instead of speech). The spoken-digit recordings could not be fetched"
     ) in out
     assert "python -m yamnet_lesson download --to DIR" in out
     assert "export YAMNET_LESSON_FSDD_DIR=DIR/fsdd" in out

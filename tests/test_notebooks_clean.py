@@ -125,3 +125,38 @@ def test_notebook_opens_with_objectives_and_time_and_ends_with_summary(path):
     assert "Learning objectives" in first and "minutes" in first
     last_markdown = next(c for c in reversed(cells) if c["cell_type"] == "markdown")
     assert "## Summary" in "".join(last_markdown["source"])
+
+
+DIGITS_TAG = "spoken-digits"  # conftest.py skips these cells where the digits cannot be had
+NEEDS_DIGITS = re.compile(r"\b(digit_split|digit_split_files|digits_accuracy|spoken_digits)\(")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_that_need_the_spoken_digits_are_tagged_and_come_last(path):
+    """Offline with no copy of the digits, "Run all" stops at the first cell that needs them
+    (one sentence): every cell before it must work without them. So each cell that loads
+    them, or uses what such a cell made, is tagged ``spoken-digits``, and those cells come
+    after every other code cell. A cell that catches the LessonError (notebook 3's siren
+    fallback) does not need them."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager  # ! and % lines to Python
+
+    made: set[str] = set()  # names the tagged cells assign
+    seen_tagged = False
+    for i, cell, source in code_cells(path):
+        body = TransformerManager().transform_cell(source)
+        names = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+        needs = (bool(NEEDS_DIGITS.search(source)) and "except yl.LessonError" not in source) or (
+            bool(names & made)
+        )
+        tagged = DIGITS_TAG in tags(cell)
+        assert needs == tagged, f"{path.name} cell {i}: needs the digits {needs}, tagged {tagged}"
+        if tagged:
+            seen_tagged = True
+            made |= {
+                n.id
+                for n in ast.walk(ast.parse(body))
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+            }
+        assert tagged or not seen_tagged, f"{path.name} cell {i} comes after the digits' cells"

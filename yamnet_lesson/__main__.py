@@ -3,8 +3,9 @@
 * ``check``     -- a teacher's pre-class check: versions, where YAMNet was found (and,
   if only TF Hub could give it, that the notebooks need the TF Lite file),
   what it hears in one second of pink noise, and where the spoken digits are
-  (fetched now if they can be, as the notebooks would): notebook 5 needs them,
-  notebook 3's clip opens with them (with a synthesised siren without them);
+  (fetched now if they can be, as the notebooks would): notebook 5's last
+  section, "Real sounds", needs them, notebook 3's clip opens with them (with a
+  synthesised siren without them);
 * ``reference`` -- the whole reference workflow without a notebook
   (``--export DIR``: then write the classifier as a TF Lite file there);
 * ``download``  -- fetch everything the lesson needs into a folder, for a
@@ -83,16 +84,17 @@ def _check_model_file() -> bool:
 
 
 def _check_digits() -> bool:
-    """Say where the spoken digits are (notebook 5 needs them; notebook 3 plays a siren without
-    them), or what to do before class."""
+    """Say where the spoken digits are (notebook 5's "Real sounds" section needs them; notebook
+    3 plays a siren without them), or what to do before class."""
     from .audio import fsdd_dir
 
     try:
         folder = fsdd_dir()  # found, or downloaded now as notebook 5 would
     except LessonError as error:
         print(
-            "PROBLEM: notebook 5 needs the spoken digits (without them notebook 3's clip opens "
-            f"with a synthesised siren instead of speech). {error}"
+            "PROBLEM: notebook 5's last section, 'Real sounds', needs the spoken digits (the "
+            "rest of notebook 5 runs without them, and notebook 3's clip opens with a "
+            f"synthesised siren instead of speech). {error}"
         )
         print(
             "  For a classroom without internet: run 'python -m yamnet_lesson download --to DIR' "
@@ -101,7 +103,8 @@ def _check_digits() -> bool:
         )
         return False
     print(
-        f"OK: the spoken digits (notebook 5, and the speech in notebook 3's clip) are in {folder}"
+        f"OK: the spoken digits (notebook 5's 'Real sounds', and the speech in notebook 3's "
+        f"clip) are in {folder}"
     )
     return True
 
