@@ -247,7 +247,7 @@ for _name, _options in FUZZ_PROFILES.items():
 
 def only_slow_refusal(chosen: str) -> str:
     """The sentence refusing a selection of slow tests only (``chosen`` says which)."""
-    return f"{chosen} marked slow and the everyday run skips them; add {FULL_OPTION} to run them."
+    return f"{chosen}, and the everyday run skips those; add {FULL_OPTION} to run them."
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -267,7 +267,8 @@ def pytest_configure(config: pytest.Config) -> None:
         chooses_unmarked = expression.evaluate(lambda name, **_: False)
         chooses_slow = expression.evaluate(lambda name, **_: name == "slow")
         if chooses_slow and not chooses_unmarked:
-            raise pytest.UsageError(only_slow_refusal(f"the tests -m {marks!r} chooses are all"))
+            chosen = f"-m {marks!r} selects only tests marked slow"
+            raise pytest.UsageError(only_slow_refusal(chosen))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -304,7 +305,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
             skipped += 1
     if items and skipped == len(items):
-        chosen = "the 1 test selected is" if skipped == 1 else f"all {skipped} tests selected are"
+        chosen = (
+            "the 1 test selected is marked slow"
+            if skipped == 1
+            else f"all {skipped} tests selected are marked slow"
+        )
         if hasattr(config, "workerinput"):  # a pytest-xdist worker: say it in each skip
             refused = pytest.mark.skip(reason=only_slow_refusal(chosen))
             for item in items:

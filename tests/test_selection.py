@@ -74,7 +74,7 @@ def test_selecting_only_slow_tests_without_full_is_refused_not_skipped(project):
     result = project.runpytest("test_sample.py", "-m", "slow")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*the tests -m 'slow' chooses are all marked slow and the everyday run skips them; "
+        ["*-m 'slow' selects only tests marked slow, and the everyday run skips those; "
          "add --full*"]
     )  # fmt: skip
 
@@ -84,7 +84,7 @@ def test_a_file_of_slow_tests_only_without_full_is_refused_not_skipped(project):
     result = project.runpytest("test_only_slow.py")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*the 1 test selected is marked slow and the everyday run skips them; add --full*"]
+        ["*the 1 test selected is marked slow, and the everyday run skips those; add --full*"]
     )
 
 
@@ -96,7 +96,7 @@ def test_with_two_workers_the_refusal_is_one_sentence_not_a_traceback(project, a
     result = project.runpytest_subprocess("-n", "2", *args)
     output = result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in output and "Traceback" not in output, output
-    assert "marked slow and the everyday run skips them; add --full to run them." in output
+    assert "marked slow, and the everyday run skips those; add --full to run them." in output
 
 
 def test_a_misspelt_marker_is_an_error_not_a_silent_everyday_test(project):
