@@ -517,11 +517,12 @@ def plot_band_importance(
             hatch=IMPORTANCE_HATCHES[index], edgecolor="white" if index == 0 else "0.15",
             label=name,
         )  # fmt: skip
-        bottom.bar_label(bars, fmt="%.2f", fontsize=7, padding=1)
+        shown = [f"{value:.2f}".replace("-0.00", "0.00") for value in values]  # no "-0.00"
+        bottom.bar_label(bars, labels=shown, fontsize=7, padding=1)
     bottom.axhline(0, color="0.3", lw=0.8)
     bottom.set(
         xlabel="Frequency (Hz, mel scale: YAMNet's 64 bands equally wide)",
-        ylabel="Drop in true-class probability\nwhen the group is masked",
+        ylabel="Drop in the right class's probability\nwhen the group is hidden",
         title=f"Importance of each of {groups} groups of mel bands (higher: needed more)",
     )
     low, high = bottom.get_ylim()
