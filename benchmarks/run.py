@@ -1,6 +1,6 @@
 """Benchmarks for the live lesson; prints one JSON document.
 
-    python benchmarks/run.py [--repeats 3] [--notebooks]
+    python benchmarks/run.py [--repeats 3] [--notebooks | --only-notebooks]
 
 Measures, in one process and one run (medians over ``--repeats``):
 
@@ -366,6 +366,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--notebooks", action="store_true", help="also time every notebook")
+    parser.add_argument(
+        "--only-notebooks", action="store_true", help="time the notebooks, nothing else"
+    )
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--schedule", choices=sorted(SCHEDULES), default="reference")
     args = parser.parse_args()
@@ -374,16 +377,17 @@ def main() -> None:
         return
     import platform
 
-    report: dict = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "features_300_signals": bench_features(args.repeats),
-        "load_yamnet": bench_load(),
-        "training_k5_30_epochs": bench_training(args.repeats),
-        "modes_in_process": bench_modes(args.repeats),
-        "export": bench_export(args.repeats),
-        "floor": bench_floor(args.repeats),
-    }
-    if args.notebooks:
+    report: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
+    if not args.only_notebooks:
+        report |= {
+            "features_300_signals": bench_features(args.repeats),
+            "load_yamnet": bench_load(),
+            "training_k5_30_epochs": bench_training(args.repeats),
+            "modes_in_process": bench_modes(args.repeats),
+            "export": bench_export(args.repeats),
+            "floor": bench_floor(args.repeats),
+        }
+    if args.notebooks or args.only_notebooks:
         report["notebooks"] = {
             p.name: notebook_runs(p, args.repeats)
             for p in sorted((REPO / "notebooks").glob("*.ipynb"))
