@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DIGITS_TAG  # the tag whose cells conftest.py skips without the digits
+
 FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(home|root|work|tmp|Users|usr|opt|mnt)/")
@@ -127,7 +129,6 @@ def test_notebook_opens_with_objectives_and_time_and_ends_with_summary(path):
     assert "## Summary" in "".join(last_markdown["source"])
 
 
-DIGITS_TAG = "spoken-digits"  # conftest.py skips these cells where the digits cannot be had
 NEEDS_DIGITS = re.compile(r"\b(digit_split|digit_split_files|digits_accuracy|spoken_digits)\(")
 
 
@@ -142,21 +143,18 @@ def test_cells_that_need_the_spoken_digits_are_tagged_and_come_last(path):
 
     from IPython.core.inputtransformer2 import TransformerManager  # ! and % lines to Python
 
+    to_python = TransformerManager()
     made: set[str] = set()  # names the tagged cells assign
     seen_tagged = False
     for i, cell, source in code_cells(path):
-        body = TransformerManager().transform_cell(source)
-        names = {n.id for n in ast.walk(ast.parse(body)) if isinstance(n, ast.Name)}
+        names = [n for n in ast.walk(ast.parse(to_python.transform_cell(source)))
+                 if isinstance(n, ast.Name)]  # fmt: skip
         needs = (bool(NEEDS_DIGITS.search(source)) and "except yl.LessonError" not in source) or (
-            bool(names & made)
+            any(n.id in made for n in names)
         )
         tagged = DIGITS_TAG in tags(cell)
         assert needs == tagged, f"{path.name} cell {i}: needs the digits {needs}, tagged {tagged}"
         if tagged:
             seen_tagged = True
-            made |= {
-                n.id
-                for n in ast.walk(ast.parse(body))
-                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-            }
+            made |= {n.id for n in names if isinstance(n.ctx, ast.Store)}
         assert tagged or not seen_tagged, f"{path.name} cell {i} comes after the digits' cells"
